@@ -1,0 +1,326 @@
+//! Mapping files say which source column holds what. Every field has defaults per kind (the column
+//! names exports commonly use, English and Korean), so most files ingest without a mapping.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, UserError};
+use crate::record::{Kind, RatingScale};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Tsv,
+    Jsonl,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
+            "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    pub id: Option<String>,
+    pub text: Option<OneOrMany>,
+    pub customer_id: Option<String>,
+    pub created_at: Option<String>,
+    pub rating: Option<String>,
+    pub channel: Option<String>,
+    /// A constant channel for files that come from one place (`app-store`, `call-center`).
+    pub channel_value: Option<String>,
+    pub product: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RatingSpec {
+    pub scale: Option<RatingScale>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    pub kind: Option<Kind>,
+    pub source: Option<String>,
+    pub format: Option<Format>,
+    /// IANA zone for timestamps without an offset; Asia/Seoul when absent.
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub columns: Columns,
+    #[serde(default)]
+    pub rating: RatingSpec,
+}
+
+impl Mapping {
+    pub fn load(path: &Path) -> Result<Mapping, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| UserError::UnreadableFile {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, name: &str) -> Result<Mapping, Error> {
+        toml::from_str(text).map_err(|e| {
+            UserError::BadMapping {
+                path: name.to_owned(),
+                message: e.to_string(),
+            }
+            .into()
+        })
+    }
+}
+
+/// Column names tried, in order, when the mapping does not name a column.
+pub mod aliases {
+    pub const ID: &[&str] = &[
+        "id",
+        "review_id",
+        "response_id",
+        "post_id",
+        "feedback_id",
+        "ticket_id",
+        "리뷰id",
+        "번호",
+    ];
+    pub const TEXT: &[&str] = &[
+        "text", "body", "content", "comment", "review", "feedback", "answer", "message", "내용",
+        "리뷰", "의견", "본문",
+    ];
+    pub const CUSTOMER: &[&str] = &[
+        "customer_id",
+        "customer",
+        "user_id",
+        "user",
+        "member_id",
+        "고객id",
+        "회원id",
+        "고객번호",
+    ];
+    pub const CREATED: &[&str] = &[
+        "created_at",
+        "date",
+        "created",
+        "submitted_at",
+        "posted_at",
+        "timestamp",
+        "time",
+        "작성일",
+        "작성일시",
+        "날짜",
+        "일자",
+    ];
+    pub const RATING: &[&str] = &[
+        "rating", "stars", "star", "score", "nps", "csat", "별점", "평점", "점수",
+    ];
+    pub const CHANNEL: &[&str] = &["channel", "platform", "store", "채널", "플랫폼"];
+    pub const PRODUCT: &[&str] = &["product", "product_name", "item", "상품", "상품명", "제품"];
+}
+
+/// A mapping bound to one file's header: every role resolved to a concrete column name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub kind: Kind,
+    pub source: String,
+    pub id: Option<String>,
+    pub text: Vec<String>,
+    pub customer_id: Option<String>,
+    pub created_at: Option<String>,
+    pub rating: Option<String>,
+    pub rating_scale: RatingScale,
+    pub channel: Option<String>,
+    pub channel_value: Option<String>,
+    pub product: Option<String>,
+}
+
+impl Resolved {
+    /// Columns that have a role; every other column is kept as an attribute.
+    pub fn is_mapped(&self, column: &str) -> bool {
+        let named = [
+            &self.id,
+            &self.customer_id,
+            &self.created_at,
+            &self.rating,
+            &self.channel,
+            &self.product,
+        ];
+        named.iter().any(|c| c.as_deref() == Some(column)) || self.text.iter().any(|t| t == column)
+    }
+}
+
+fn find(header: &[String], candidates: &[&str]) -> Option<String> {
+    candidates.iter().find_map(|c| {
+        header
+            .iter()
+            .find(|h| h.trim().to_lowercase() == *c)
+            .cloned()
+    })
+}
+
+/// Binds `mapping` to `header` (the CSV header, or the keys of the first JSONL object).
+/// Columns the mapping names must exist; defaults are looked up by alias.
+pub fn resolve(
+    mapping: &Mapping,
+    kind: Kind,
+    source: &str,
+    header: &[String],
+    file: &str,
+    strict_header: bool,
+) -> Result<Resolved, Error> {
+    let check = |col: &Option<String>, aliases: &[&str]| -> Result<Option<String>, Error> {
+        match col {
+            Some(c) if strict_header && !header.iter().any(|h| h == c) => {
+                Err(UserError::MissingColumn {
+                    file: file.to_owned(),
+                    column: c.clone(),
+                    available: header.to_vec(),
+                }
+                .into())
+            }
+            Some(c) => Ok(Some(c.clone())),
+            None => Ok(find(header, aliases)),
+        }
+    };
+    let c = &mapping.columns;
+    let text = match &c.text {
+        Some(t) => {
+            let cols = t.to_vec();
+            for col in &cols {
+                check(&Some(col.clone()), &[])?;
+            }
+            cols
+        }
+        None => find(header, aliases::TEXT).into_iter().collect(),
+    };
+    if text.is_empty() {
+        return Err(UserError::BadMapping {
+            path: file.to_owned(),
+            message: format!(
+                "no free-text column found (tried {}); columns are: {}",
+                aliases::TEXT.join(", "),
+                header.join(", ")
+            ),
+        }
+        .into());
+    }
+    let rating = check(&c.rating, aliases::RATING)?;
+    let rating_scale = mapping
+        .rating
+        .scale
+        .unwrap_or(match (kind, rating.as_deref()) {
+            (_, Some(r)) if r.to_lowercase().contains("nps") => RatingScale::Nps,
+            (_, Some(r)) if r.to_lowercase().contains("csat") => RatingScale::Csat5,
+            (Kind::Survey, _) => RatingScale::Nps,
+            _ => RatingScale::Stars5,
+        });
+    Ok(Resolved {
+        kind,
+        source: source.to_owned(),
+        id: check(&c.id, aliases::ID)?,
+        text,
+        customer_id: check(&c.customer_id, aliases::CUSTOMER)?,
+        created_at: check(&c.created_at, aliases::CREATED)?,
+        rating,
+        rating_scale,
+        channel: if c.channel_value.is_some() {
+            None
+        } else {
+            check(&c.channel, aliases::CHANNEL)?
+        },
+        channel_value: c.channel_value.clone(),
+        product: check(&c.product, aliases::PRODUCT)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(cols: &[&str]) -> Vec<String> {
+        cols.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn defaults_find_common_korean_and_english_columns() {
+        let h = header(&["리뷰ID", "작성일", "별점", "내용", "상품명", "옵션"]);
+        let r = resolve(&Mapping::default(), Kind::Review, "shop", &h, "f.csv", true).unwrap();
+        assert_eq!(r.id.as_deref(), Some("리뷰ID"));
+        assert_eq!(r.text, vec!["내용"]);
+        assert_eq!(r.rating.as_deref(), Some("별점"));
+        assert_eq!(r.product.as_deref(), Some("상품명"));
+        assert_eq!(r.rating_scale, RatingScale::Stars5);
+        assert!(!r.is_mapped("옵션"));
+    }
+
+    #[test]
+    fn survey_with_several_text_columns_and_nps() {
+        let m = Mapping::parse(
+            r#"
+kind = "survey"
+source = "nps-2024"
+[columns]
+id = "response_id"
+text = ["q_reason", "q_improve"]
+rating = "nps"
+channel_value = "email-survey"
+"#,
+            "m.toml",
+        )
+        .unwrap();
+        let h = header(&["response_id", "q_reason", "q_improve", "nps", "region"]);
+        let r = resolve(&m, Kind::Survey, "nps-2024", &h, "s.csv", true).unwrap();
+        assert_eq!(r.text, vec!["q_reason", "q_improve"]);
+        assert_eq!(r.rating_scale, RatingScale::Nps);
+        assert_eq!(r.channel_value.as_deref(), Some("email-survey"));
+    }
+
+    #[test]
+    fn a_named_column_missing_from_the_header_is_a_user_error_listing_columns() {
+        let m = Mapping::parse("[columns]\ntext = \"본문\"\n", "m.toml").unwrap();
+        let err = resolve(
+            &m,
+            Kind::Review,
+            "x",
+            &header(&["id", "내용"]),
+            "f.csv",
+            true,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("본문"), "{msg}");
+        assert!(err.hint().unwrap().contains("id, 내용"));
+    }
+
+    #[test]
+    fn unknown_keys_in_a_mapping_are_rejected() {
+        let err = Mapping::parse("[columns]\ntxt = \"body\"\n", "m.toml").unwrap_err();
+        assert!(err.to_string().contains("txt"), "{err}");
+    }
+}

@@ -1,0 +1,173 @@
+//! `sori bench`: throughput of each stage and of the whole ingest on real reviews. Reported in
+//! the README with the machine it ran on; never asserted by tests (timings vary by machine).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::Context;
+use crate::error::{Error, UserError};
+
+#[derive(Debug, Serialize)]
+pub struct StageTiming {
+    pub name: String,
+    pub seconds: f64,
+    pub docs_per_second: f64,
+    pub chars_per_second: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub corpus: String,
+    pub reviews: usize,
+    pub chars: usize,
+    pub machine: String,
+    pub stages: Vec<StageTiming>,
+    pub peak_rss_mb: f64,
+}
+
+/// Reads the text column of nsmc-raw's `reviews.tsv.gz` (review_id, movie_id, date, rating, text).
+pub fn read_nsmc(path: &Path, limit: usize) -> Result<Vec<String>, Error> {
+    let f = std::fs::File::open(path).map_err(|e| UserError::UnreadableFile {
+        path: path.to_owned(),
+        reason: format!("{e} (the benchmark reads ../shared/corpora/nsmc-raw; pass --corpus)"),
+    })?;
+    let reader = BufReader::new(flate2::read::GzDecoder::new(f));
+    let mut out = Vec::with_capacity(limit);
+    for line in reader.lines().skip(1) {
+        let line = line?;
+        if let Some(text) = line.splitn(5, '\t').nth(4) {
+            if !text.trim().is_empty() {
+                out.push(text.to_owned());
+            }
+        }
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}
+
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn timing(name: &str, started: Instant, docs: usize, chars: usize) -> StageTiming {
+    let s = started.elapsed().as_secs_f64().max(1e-9);
+    StageTiming {
+        name: name.into(),
+        seconds: s,
+        docs_per_second: docs as f64 / s,
+        chars_per_second: chars as f64 / s,
+    }
+}
+
+pub fn run(
+    ctx: &Context,
+    corpus: &Path,
+    n: usize,
+    with_sentiment: bool,
+) -> Result<BenchReport, Error> {
+    let texts = read_nsmc(corpus, n)?;
+    let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
+    let mut stages = Vec::new();
+
+    let normalizer = crate::normalize::Normalizer::default();
+    let t = Instant::now();
+    let normalized: Vec<String> = texts.iter().map(|x| normalizer.normalize(x).text).collect();
+    stages.push(timing("normalize (1 thread)", t, texts.len(), chars));
+
+    let morph = super::morphology(&ctx.data_dir, None)?;
+    let t = Instant::now();
+    let mut morphemes = 0usize;
+    for x in &normalized {
+        morphemes += morph.analyze(x).len();
+    }
+    stages.push(timing("morphology (1 thread)", t, texts.len(), chars));
+    let _ = morphemes;
+
+    if with_sentiment {
+        let model = super::load_model("default")?;
+        let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
+        let t = Instant::now();
+        for chunk in refs.chunks(1024) {
+            model
+                .predict_batch(chunk)
+                .map_err(|e| crate::error::InternalError::Model(e.to_string()))?;
+        }
+        stages.push(timing("sentiment model (doc level)", t, texts.len(), chars));
+    }
+
+    // The whole ingest, as a user runs it: TSV file -> quarantine/upsert -> pipeline -> index.
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("nsmc.tsv");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        writeln!(w, "id\ttext")?;
+        for (i, x) in texts.iter().enumerate() {
+            writeln!(w, "{i}\t{}", x.replace(['\t', '\n'], " "))?;
+        }
+    }
+    let bench_ctx = Context {
+        data_dir: dir.path().join("data"),
+        tz: ctx.tz,
+        progress: false,
+    };
+    let t = Instant::now();
+    let summary = super::run_ingest(
+        &bench_ctx,
+        &super::IngestRequest {
+            files: vec![file.display().to_string()],
+            kind: Some(crate::record::Kind::Review),
+            map: None,
+            format: None,
+            source: Some("nsmc".into()),
+            strict: false,
+            sentiment: with_sentiment,
+        },
+    )?;
+    let name = if with_sentiment {
+        "ingest: parse+normalize+morph+dedup+keywords+sentiment+index"
+    } else {
+        "ingest: parse+normalize+morph+dedup+keywords+index"
+    };
+    stages.push(timing(
+        name,
+        t,
+        summary.total(|f| f.ingested()) as usize,
+        chars,
+    ));
+
+    Ok(BenchReport {
+        corpus: corpus.display().to_string(),
+        reviews: texts.len(),
+        chars,
+        machine: machine(),
+        stages,
+        peak_rss_mb: peak_rss_mb(),
+    })
+}

@@ -1,0 +1,275 @@
+//! `sori ingest`: files in, documents in the index out. Accounting is exact for every input:
+//! records read = ingested + unchanged + quarantined.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::analyze::Pipeline;
+use crate::error::Error;
+use crate::index::{Existing, FeedbackIndex};
+use crate::ingest::mapping::{Format, Mapping};
+use crate::ingest::quarantine::Quarantine;
+use crate::ingest::{reader, resolve_for, InputFile, Rejection, RowMapper};
+use crate::record::{Analysis, Document, Kind, Record};
+use crate::segments::SegmentStore;
+
+pub struct IngestOptions<'a> {
+    pub kind: Option<Kind>,
+    pub mapping: Mapping,
+    pub format: Option<Format>,
+    pub source: Option<String>,
+    pub strict: bool,
+    pub tz: Tz,
+    pub progress: bool,
+    pub data_dir: &'a Path,
+    /// Commit after this many changed documents, bounding what a crash can lose.
+    pub commit_every: usize,
+}
+
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct FileSummary {
+    pub file: String,
+    pub source: String,
+    pub rows: u64,
+    /// Text records produced plus rows rejected: what `read = ingested + unchanged + quarantined` counts.
+    pub records_read: u64,
+    pub ingested_new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub quarantined: u64,
+    /// Optional text columns left empty (an unanswered survey question); not records.
+    pub empty_answers: u64,
+    pub quarantine_file: Option<String>,
+}
+
+impl FileSummary {
+    pub fn ingested(&self) -> u64 {
+        self.ingested_new + self.updated
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct IngestSummary {
+    pub files: Vec<FileSummary>,
+    pub docs_in_index: u64,
+    pub seconds: f64,
+    pub docs_per_second: f64,
+    pub pipeline: Vec<&'static str>,
+}
+
+impl IngestSummary {
+    pub fn total(&self, f: impl Fn(&FileSummary) -> u64) -> u64 {
+        self.files.iter().map(f).sum()
+    }
+}
+
+/// Hash of what was read plus the pipeline that analyzed it: equal means nothing to do.
+pub fn fingerprint(record: &Record, pipeline_signature: &str) -> u64 {
+    let mut r = record.clone();
+    // Where a record was read from is not part of what it says.
+    r.file.clear();
+    r.line = 0;
+    let mut bytes = serde_json::to_vec(&r).unwrap_or_default();
+    bytes.extend_from_slice(pipeline_signature.as_bytes());
+    xxhash_rust::xxh3::xxh3_64(&bytes)
+}
+
+pub fn ingest(
+    index: &FeedbackIndex,
+    pipeline: &mut Pipeline,
+    segments: &SegmentStore,
+    files: &[InputFile],
+    opts: &IngestOptions,
+) -> Result<IngestSummary, Error> {
+    let started = Instant::now();
+    let signature = pipeline.signature();
+    let mut existing: HashMap<String, Existing> = index.existing()?;
+    let mut writer = index.writer()?;
+    let mut summary = IngestSummary {
+        pipeline: pipeline.names(),
+        ..Default::default()
+    };
+    let mut since_commit = 0usize;
+    let mut processed = 0u64;
+
+    for input in files {
+        let mut fs = FileSummary {
+            file: input.name.clone(),
+            ..Default::default()
+        };
+        let rows = reader::read(input.open()?, input.format, &input.name)?;
+        let resolved = resolve_for(
+            input,
+            &rows.header,
+            &opts.mapping,
+            opts.kind,
+            opts.source.as_deref(),
+        )?;
+        fs.source = resolved.source.clone();
+        let mapper = RowMapper {
+            resolved: &resolved,
+            tz: opts.tz,
+            file: &input.name,
+        };
+        let mut quarantine = Quarantine::for_input(opts.data_dir, &input.name);
+        let bar = progress_bar(opts.progress, &input.name);
+        let mut seen_in_run: HashMap<String, u64> = HashMap::new();
+        let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
+
+        let mut reject = |rej: Rejection, fs: &mut FileSummary| -> Result<(), Error> {
+            if opts.strict {
+                return Err(rej.to_user_error());
+            }
+            quarantine.write(&redacted(rej))?;
+            fs.quarantined += 1;
+            fs.records_read += 1;
+            Ok(())
+        };
+
+        for row in rows.rows {
+            fs.rows += 1;
+            bar.inc(1);
+            let row = match row {
+                Ok(r) => r,
+                Err(rej) => {
+                    reject(rej, &mut fs)?;
+                    continue;
+                }
+            };
+            let mapped = match mapper.map(&row) {
+                Ok(m) => m,
+                Err(rej) => {
+                    reject(rej, &mut fs)?;
+                    continue;
+                }
+            };
+            fs.empty_answers += mapped.empty_answers as u64;
+            for record in mapped.records {
+                if let Some(first) = seen_in_run.get(&record.id) {
+                    let rej = Rejection::new(
+                        &input.name,
+                        record.line,
+                        Some(record.field.clone()),
+                        format!(
+                            "duplicate id `{}`: first seen at line {first} of this run",
+                            record.id
+                        ),
+                        Some(record.text.clone()),
+                    );
+                    reject(rej, &mut fs)?;
+                    continue;
+                }
+                seen_in_run.insert(record.id.clone(), record.line);
+                fs.records_read += 1;
+                let fp = fingerprint(&record, &signature);
+                match existing.get(&record.id) {
+                    Some(e) if e.fingerprint == fp => {
+                        fs.unchanged += 1;
+                        continue;
+                    }
+                    Some(_) => fs.updated += 1,
+                    None => fs.ingested_new += 1,
+                }
+                batch.push(Document {
+                    record,
+                    analysis: Analysis::default(),
+                    segments: Vec::new(),
+                    customer_attributes: Default::default(),
+                    fingerprint: fp,
+                    terms: Vec::new(),
+                });
+                if batch.len() >= BATCH {
+                    since_commit += flush(
+                        index,
+                        &writer,
+                        pipeline,
+                        segments,
+                        &mut batch,
+                        &mut existing,
+                    )?;
+                }
+            }
+            if since_commit >= opts.commit_every {
+                writer.commit()?;
+                since_commit = 0;
+            }
+        }
+        since_commit += flush(
+            index,
+            &writer,
+            pipeline,
+            segments,
+            &mut batch,
+            &mut existing,
+        )?;
+        processed += fs.ingested();
+        bar.finish_and_clear();
+        fs.quarantine_file = quarantine.finish()?.map(|p| p.display().to_string());
+        summary.files.push(fs);
+    }
+    let _ = since_commit;
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    index.reader.reload()?;
+    summary.docs_in_index = index.num_docs();
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.docs_per_second = processed as f64 / summary.seconds.max(1e-9);
+    Ok(summary)
+}
+
+const BATCH: usize = 256;
+
+fn flush(
+    index: &FeedbackIndex,
+    writer: &tantivy::IndexWriter,
+    pipeline: &mut Pipeline,
+    segments: &SegmentStore,
+    batch: &mut Vec<Document>,
+    existing: &mut HashMap<String, Existing>,
+) -> Result<usize, Error> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    pipeline.process(batch)?;
+    for doc in batch.iter_mut() {
+        segments.join(doc);
+        index.upsert(writer, doc)?;
+        existing.insert(
+            doc.record.id.clone(),
+            Existing {
+                fingerprint: doc.fingerprint,
+                content_hash: doc.analysis.content_hash,
+                simhash: doc.analysis.simhash,
+            },
+        );
+    }
+    let n = batch.len();
+    batch.clear();
+    Ok(n)
+}
+
+/// Quarantined rows keep their raw text for fixing, but never the PII in it.
+fn redacted(mut rej: Rejection) -> Rejection {
+    if let Some(raw) = &rej.raw {
+        rej.raw = Some(crate::normalize::redact_only(raw));
+    }
+    rej
+}
+
+fn progress_bar(enabled: bool, name: &str) -> indicatif::ProgressBar {
+    if !enabled {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} rows {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(name.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

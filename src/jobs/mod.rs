@@ -1,0 +1,397 @@
+//! User-level jobs: each command composes the stages (ingest -> normalize -> analyze -> index ->
+//! query/report) without any stage knowing about the others.
+
+pub mod bench;
+pub mod demo;
+pub mod ingest;
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::analyze::components::{
+    DedupStage, KeywordStage, MorphologyStage, NormalizeStage, SentimentStage,
+};
+use crate::analyze::morph::KoreanMorphology;
+use crate::analyze::sentiment::SentimentModel;
+use crate::analyze::Pipeline;
+use crate::error::{Error, UserError};
+use crate::index::FeedbackIndex;
+use crate::ingest::mapping::{Format, Mapping};
+use crate::ingest::InputFile;
+use crate::record::Kind;
+use crate::segments::SegmentStore;
+
+pub struct Context {
+    pub data_dir: PathBuf,
+    pub tz: Tz,
+    pub progress: bool,
+}
+
+/// Where the committed models live: `SORI_MODELS_DIR`, else `models/` beside the executable's
+/// checkout, else the source tree this binary was built from.
+pub fn models_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("SORI_MODELS_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        for up in exe.ancestors().skip(1).take(4) {
+            let candidate = up.join("models");
+            if candidate.join("sentiment").is_dir() {
+                return candidate;
+            }
+        }
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+pub fn load_model(name: &str) -> Result<SentimentModel, Error> {
+    let dir = match name {
+        "default" => models_dir().join("sentiment"),
+        "accurate" => models_dir().join("sentiment-accurate"),
+        path => PathBuf::from(path),
+    };
+    SentimentModel::load(&dir).map_err(|e| {
+        UserError::Model {
+            path: dir.clone(),
+            reason: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// The Korean analyzer with the data dir's user dictionary (`user-dict.csv`) when there is one.
+pub fn morphology(data_dir: &Path, user_dict: Option<&Path>) -> Result<KoreanMorphology, Error> {
+    let default_dict = data_dir.join("user-dict.csv");
+    let dict = user_dict
+        .map(Path::to_path_buf)
+        .or_else(|| default_dict.is_file().then_some(default_dict));
+    let morph = match dict {
+        Some(path) => {
+            KoreanMorphology::with_user_dictionary(&path).map_err(|e| UserError::BadArgument {
+                message: format!("user dictionary {}: {e}", path.display()),
+                hint: "one entry a line: surface,pos[,reading], e.g. `소리버즈,NNP`".into(),
+            })?
+        }
+        None => KoreanMorphology::embedded()
+            .map_err(|e| crate::error::InternalError::Morphology(e.to_string()))?,
+    };
+    Ok(morph)
+}
+
+pub fn open_index(ctx: &Context, create: bool) -> Result<(FeedbackIndex, KoreanMorphology), Error> {
+    let morph = morphology(&ctx.data_dir, None)?;
+    let analyzer: Arc<dyn crate::analyze::TermAnalyzer> = Arc::new(morph.clone());
+    let index = if create {
+        FeedbackIndex::open_or_create(&ctx.data_dir, analyzer)?
+    } else {
+        FeedbackIndex::open(&ctx.data_dir, analyzer)?
+    };
+    Ok((index, morph))
+}
+
+/// The standard analysis pipeline, in order.
+pub fn standard_pipeline(
+    index: &FeedbackIndex,
+    morph: &KoreanMorphology,
+    sentiment: Option<SentimentModel>,
+) -> Result<Pipeline, Error> {
+    let mut p = Pipeline::new()
+        .add(NormalizeStage::new())
+        .add(MorphologyStage::new(morph.clone()))
+        .add(DedupStage::seeded(&index.existing()?))
+        .add(KeywordStage::default());
+    if let Some(model) = sentiment {
+        p = p.add(SentimentStage::new(model));
+    }
+    Ok(p)
+}
+
+pub struct IngestRequest {
+    pub files: Vec<String>,
+    pub kind: Option<Kind>,
+    pub map: Option<PathBuf>,
+    pub format: Option<Format>,
+    pub source: Option<String>,
+    pub strict: bool,
+    pub sentiment: bool,
+}
+
+pub fn run_ingest(ctx: &Context, req: &IngestRequest) -> Result<ingest::IngestSummary, Error> {
+    let mapping = match &req.map {
+        Some(p) => Mapping::load(p)?,
+        None => Mapping::default(),
+    };
+    let tz = match &mapping.timezone {
+        Some(name) => {
+            crate::ingest::dates::parse_tz(name).ok_or_else(|| UserError::BadMapping {
+                path: req
+                    .map
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                message: format!("unknown time zone `{name}`"),
+            })?
+        }
+        None => ctx.tz,
+    };
+    let files = req
+        .files
+        .iter()
+        .map(|f| InputFile::new(f, req.format.or(mapping.format)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let model = if req.sentiment {
+        Some(load_model("default")?)
+    } else {
+        None
+    };
+    let (index, morph) = open_index(ctx, true)?;
+    let segments = SegmentStore::load(&ctx.data_dir)?;
+    let mut pipeline = standard_pipeline(&index, &morph, model)?;
+    ingest::ingest(
+        &index,
+        &mut pipeline,
+        &segments,
+        &files,
+        &ingest::IngestOptions {
+            kind: req.kind,
+            mapping: mapping.clone(),
+            format: req.format,
+            source: req.source.clone(),
+            strict: req.strict,
+            tz,
+            progress: ctx.progress,
+            data_dir: &ctx.data_dir,
+            commit_every: 50_000,
+        },
+    )
+}
+
+pub fn run_search(
+    ctx: &Context,
+    query: &str,
+    limit: usize,
+    facets: Vec<String>,
+) -> Result<crate::query::SearchResult, Error> {
+    let (index, _) = open_index(ctx, false)?;
+    crate::query::search(
+        &index,
+        &crate::query::SearchRequest {
+            query: query.to_owned(),
+            limit,
+            facets,
+            tz: ctx.tz,
+        },
+    )
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentsSummary {
+    pub file: String,
+    pub loaded: usize,
+    pub rejected: Vec<crate::ingest::Rejection>,
+    pub segment_counts: Vec<(String, usize)>,
+    pub documents_rejoined: usize,
+    pub as_of: Option<String>,
+}
+
+fn count_segments<'a>(it: impl Iterator<Item = &'a String>) -> Vec<(String, usize)> {
+    let mut counts = std::collections::BTreeMap::new();
+    for s in it {
+        *counts.entry(s.clone()).or_insert(0usize) += 1;
+    }
+    let mut v: Vec<_> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+pub fn segments_load(ctx: &Context, file: &Path) -> Result<SegmentsSummary, Error> {
+    let loaded = crate::segments::customers::load_customers(file).map_err(segments_error)?;
+    let mut store = SegmentStore::load(&ctx.data_dir)?;
+    store.customers = loaded
+        .customers
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                crate::segments::CustomerEntry {
+                    segments: c.segments.clone(),
+                    attributes: c.attributes.clone(),
+                },
+            )
+        })
+        .collect();
+    store.save(&ctx.data_dir)?;
+    let rejoined = rejoin(ctx, &store)?;
+    Ok(SegmentsSummary {
+        file: file.display().to_string(),
+        loaded: loaded.customers.len(),
+        rejected: rejections(file, &loaded.rejected),
+        segment_counts: count_segments(loaded.customers.iter().flat_map(|c| c.segments.iter())),
+        documents_rejoined: rejoined,
+        as_of: None,
+    })
+}
+
+pub fn segments_rfm(
+    ctx: &Context,
+    file: &Path,
+    as_of: Option<&str>,
+) -> Result<SegmentsSummary, Error> {
+    let as_of = match as_of {
+        Some(s) => Some(crate::ingest::dates::parse_date(s).ok_or_else(|| {
+            crate::error::bad_argument(format!("cannot read date `{s}`"), "use YYYY-MM-DD")
+        })?),
+        None => None,
+    };
+    let orders = crate::segments::rfm::load_orders(file).map_err(segments_error)?;
+    let result = crate::segments::rfm::rfm(&orders.orders, as_of);
+    let mut store = SegmentStore::load(&ctx.data_dir)?;
+    store.rfm = result
+        .scores
+        .iter()
+        .map(|s| {
+            (
+                s.customer_id.clone(),
+                crate::segments::RfmEntry {
+                    segment: s.segment.to_string(),
+                    r: s.r,
+                    f: s.f,
+                    m: s.m,
+                    recency_days: s.recency_days,
+                    frequency: s.frequency,
+                    monetary: s.monetary,
+                },
+            )
+        })
+        .collect();
+    store.rfm_as_of = Some(result.as_of.to_string());
+    store.save(&ctx.data_dir)?;
+    let rejoined = rejoin(ctx, &store)?;
+    let names: Vec<String> = result
+        .scores
+        .iter()
+        .map(|s| s.segment.to_string())
+        .collect();
+    Ok(SegmentsSummary {
+        file: file.display().to_string(),
+        loaded: result.scores.len(),
+        rejected: rejections(file, &orders.rejected),
+        segment_counts: count_segments(names.iter()),
+        documents_rejoined: rejoined,
+        as_of: Some(result.as_of.to_string()),
+    })
+}
+
+fn segments_error(e: impl std::fmt::Display) -> Error {
+    crate::error::bad_argument(
+        e.to_string(),
+        "see README 'Customer segments' for the expected columns",
+    )
+}
+
+fn rejections(
+    file: &Path,
+    rejected: &[crate::segments::customers::Rejected],
+) -> Vec<crate::ingest::Rejection> {
+    rejected
+        .iter()
+        .map(|r| {
+            crate::ingest::Rejection::new(
+                &file.display().to_string(),
+                r.line,
+                r.field.clone(),
+                r.reason.clone(),
+                None,
+            )
+        })
+        .collect()
+}
+
+/// Re-joins every indexed document to the current segments; only documents whose segments or
+/// customer attributes changed are rewritten, and no text is re-analyzed.
+pub fn rejoin(ctx: &Context, store: &SegmentStore) -> Result<usize, Error> {
+    if !FeedbackIndex::index_dir(&ctx.data_dir)
+        .join("meta.json")
+        .exists()
+    {
+        return Ok(0);
+    }
+    let (index, _) = open_index(ctx, false)?;
+    let mut writer = index.writer()?;
+    let mut changed = 0;
+    for mut doc in index.all_documents()? {
+        let before = (doc.segments.clone(), doc.customer_attributes.clone());
+        store.join(&mut doc);
+        if (doc.segments.clone(), doc.customer_attributes.clone()) != before {
+            index.upsert(&writer, &doc)?;
+            changed += 1;
+        }
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(changed)
+}
+
+pub fn tokenize(
+    ctx: &Context,
+    user_dict: Option<&Path>,
+    content_only: bool,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let morph = morphology(&ctx.data_dir, user_dict)?;
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        let morphemes = if content_only {
+            morph.content_terms(&line)
+        } else {
+            morph.analyze(&line)
+        };
+        let rendered: Vec<String> = morphemes
+            .iter()
+            .map(|m| format!("{}/{}", m.surface, m.tag))
+            .collect();
+        writeln!(out, "{}", rendered.join(" "))?;
+    }
+    Ok(())
+}
+
+pub struct AnalyzeRequest {
+    pub files: Vec<String>,
+    pub model: String,
+    pub format: Option<Format>,
+    pub text_col: String,
+    pub id_col: String,
+}
+
+pub fn analyze(ctx: &Context, req: &AnalyzeRequest, out: &mut impl Write) -> Result<(), Error> {
+    crate::analyze::components::analyze_files(ctx, req, out)
+}
+
+pub struct EvalRequest {
+    pub data: PathBuf,
+    pub text_col: String,
+    pub label_col: String,
+    pub scheme: String,
+    pub model: String,
+}
+
+pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<crate::eval::EvalReport, Error> {
+    crate::eval::eval_sentiment(req, progress)
+}
+
+/// Reads a file of `BufRead` lines for commands that take stdin or files.
+pub fn open_lines(path: &str) -> Result<Box<dyn BufRead>, Error> {
+    if path == "-" {
+        return Ok(Box::new(std::io::BufReader::new(std::io::stdin())));
+    }
+    let f = std::fs::File::open(path).map_err(|e| UserError::UnreadableFile {
+        path: path.into(),
+        reason: e.to_string(),
+    })?;
+    Ok(Box::new(std::io::BufReader::new(f)))
+}

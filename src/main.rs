@@ -1,0 +1,314 @@
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use sori::error::Error;
+use sori::ingest::mapping::Format;
+use sori::record::Kind;
+
+/// sori (소리): Korean-first customer-feedback and sentiment analytics.
+#[derive(Parser)]
+#[command(name = "sori", version, about, long_about = None)]
+struct Cli {
+    /// Where the index, segments and quarantine files live.
+    #[arg(
+        long,
+        global = true,
+        env = "SORI_DATA_DIR",
+        default_value = "./sori-data"
+    )]
+    data_dir: PathBuf,
+    /// Time zone for timestamps without an offset (IANA name).
+    #[arg(long, global = true, env = "SORI_TZ", default_value = "Asia/Seoul")]
+    tz: String,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read feedback files (CSV, TSV, JSONL; `-` for stdin), analyze and index them.
+    Ingest(IngestArgs),
+    /// Search the index: words, "phrases", AND/OR/NOT, field filters (see README).
+    Search(SearchArgs),
+    /// Load customer segments or compute RFM segments, and re-join the index.
+    Segments {
+        #[command(subcommand)]
+        command: SegmentsCommand,
+    },
+    /// Morphological analysis of stdin lines, for checking what the Korean analyzer does.
+    Tokenize(TokenizeArgs),
+    /// Sentiment and emotion for each record of JSONL/CSV/TSV input, as JSONL; no index needed.
+    Analyze(AnalyzeArgs),
+    /// Evaluate a model on a labelled file.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
+    /// Run the whole pipeline on the bundled demo data into a fresh data dir.
+    Demo(DemoArgs),
+    /// Throughput benchmark on nsmc-raw reviews (reported, not asserted).
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct IngestArgs {
+    /// Files to ingest; `-` reads stdin (needs --format).
+    #[arg(required = true)]
+    files: Vec<String>,
+    #[arg(long, value_enum)]
+    kind: Option<Kind>,
+    /// Mapping file (TOML) naming the source columns; see README "Mapping files".
+    #[arg(long)]
+    map: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Source name (part of each document id); default: the mapping's, else the file stem.
+    #[arg(long)]
+    source: Option<String>,
+    /// Stop at the first bad record with a non-zero exit, committing nothing.
+    #[arg(long)]
+    strict: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Skip the sentiment model (faster; sentiment fields stay empty).
+    #[arg(long)]
+    no_sentiment: bool,
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// The query; empty matches everything.
+    #[arg(default_value = "")]
+    query: String,
+    #[arg(long, short = 'n', default_value_t = 10)]
+    limit: usize,
+    /// Count hits by field (channel, segment, sentiment, product, lang, kind, ...); repeatable.
+    #[arg(long)]
+    facet: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum SegmentsCommand {
+    /// customers.csv: customer_id, any attributes, optional `segment` column.
+    Load {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// orders.csv: customer_id, order date, amount -> RFM scores and named segments.
+    Rfm {
+        file: PathBuf,
+        /// Score recency as of this date (default: the day after the last order).
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct TokenizeArgs {
+    /// Only the terms the index stores (content morphemes).
+    #[arg(long)]
+    content: bool,
+    /// User dictionary CSV (surface,pos[,reading]); default: <data-dir>/user-dict.csv if present.
+    #[arg(long)]
+    user_dict: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// Input files (JSONL with `id` and `text`, or CSV/TSV with --text-col); stdin when none.
+    files: Vec<String>,
+    #[arg(long, default_value = "default")]
+    model: String,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    #[arg(long, default_value = "text")]
+    text_col: String,
+    #[arg(long, default_value = "id")]
+    id_col: String,
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Accuracy, macro-F1, confusion matrix, calibration and speed of the sentiment model.
+    Sentiment(EvalSentimentArgs),
+}
+
+#[derive(Args)]
+struct EvalSentimentArgs {
+    #[arg(long)]
+    data: PathBuf,
+    #[arg(long, default_value = "text")]
+    text_col: String,
+    #[arg(long, default_value = "label")]
+    label_col: String,
+    /// binary: negative/positive (neutral rows dropped); three: all classes; stars: 1-5 or 1-10 ratings mapped to classes.
+    #[arg(long, default_value = "three")]
+    scheme: String,
+    #[arg(long, default_value = "default")]
+    model: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Keep an existing data dir instead of starting fresh.
+    #[arg(long)]
+    keep: bool,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// How many reviews to read from the corpus.
+    #[arg(long, default_value_t = 100_000)]
+    reviews: usize,
+    #[arg(long, default_value = "../shared/corpora/nsmc-raw/reviews.tsv.gz")]
+    corpus: PathBuf,
+    /// Also run the sentiment model during ingest.
+    #[arg(long)]
+    with_sentiment: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SORI_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e.hint() {
+                Some(h) => eprintln!("  hint: {h}"),
+                None => {
+                    eprintln!("  this is a bug in sori; please report it with the command you ran")
+                }
+            }
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    use sori::jobs;
+    let tz = sori::ingest::dates::parse_tz(&cli.tz).ok_or_else(|| {
+        sori::error::bad_argument(
+            format!("unknown time zone `{}`", cli.tz),
+            "use an IANA name such as Asia/Seoul or UTC",
+        )
+    })?;
+    let progress = !cli.quiet && std::io::stderr().is_terminal();
+    let ctx = jobs::Context {
+        data_dir: cli.data_dir.clone(),
+        tz,
+        progress,
+    };
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Ingest(a) => {
+            let summary = jobs::run_ingest(
+                &ctx,
+                &jobs::IngestRequest {
+                    files: a.files,
+                    kind: a.kind,
+                    map: a.map,
+                    format: a.format,
+                    source: a.source,
+                    strict: a.strict,
+                    sentiment: !a.no_sentiment,
+                },
+            )?;
+            if a.json {
+                sori::report::json(&mut out, &summary)?;
+            } else {
+                sori::report::ingest_summary(&mut out, &summary)?;
+            }
+        }
+        Command::Search(a) => {
+            let result = jobs::run_search(&ctx, &a.query, a.limit, a.facet)?;
+            if a.json {
+                sori::report::json(&mut out, &result)?;
+            } else {
+                let color = std::io::stdout().is_terminal();
+                sori::report::search_table(&mut out, &result, color)?;
+            }
+        }
+        Command::Segments { command } => match command {
+            SegmentsCommand::Load { file, json } => {
+                let s = jobs::segments_load(&ctx, &file)?;
+                if json {
+                    sori::report::json(&mut out, &s)?;
+                } else {
+                    sori::report::segments_summary(&mut out, &s)?;
+                }
+            }
+            SegmentsCommand::Rfm { file, as_of, json } => {
+                let s = jobs::segments_rfm(&ctx, &file, as_of.as_deref())?;
+                if json {
+                    sori::report::json(&mut out, &s)?;
+                } else {
+                    sori::report::segments_summary(&mut out, &s)?;
+                }
+            }
+        },
+        Command::Tokenize(a) => jobs::tokenize(&ctx, a.user_dict.as_deref(), a.content, &mut out)?,
+        Command::Analyze(a) => jobs::analyze(
+            &ctx,
+            &jobs::AnalyzeRequest {
+                files: a.files,
+                model: a.model,
+                format: a.format,
+                text_col: a.text_col,
+                id_col: a.id_col,
+            },
+            &mut out,
+        )?,
+        Command::Eval { command } => match command {
+            EvalCommand::Sentiment(a) => {
+                let report = jobs::eval_sentiment(
+                    &jobs::EvalRequest {
+                        data: a.data,
+                        text_col: a.text_col,
+                        label_col: a.label_col,
+                        scheme: a.scheme,
+                        model: a.model,
+                    },
+                    progress,
+                )?;
+                if a.json {
+                    sori::report::json(&mut out, &report)?;
+                } else {
+                    sori::report::eval_report(&mut out, &report)?;
+                }
+            }
+        },
+        Command::Demo(a) => jobs::demo::run(&ctx, a.keep, &mut out)?,
+        Command::Bench(a) => {
+            let r = jobs::bench::run(&ctx, &a.corpus, a.reviews, a.with_sentiment)?;
+            if a.json {
+                sori::report::json(&mut out, &r)?;
+            } else {
+                sori::report::bench_report(&mut out, &r)?;
+            }
+        }
+    }
+    Ok(())
+}
