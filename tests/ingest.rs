@@ -1,0 +1,142 @@
+//! Ingest accounting, upserts, quarantine and crash safety on a real index.
+
+mod common;
+
+use common::{ctx, fixture, ids, ingest, ingest_with};
+
+#[test]
+fn ingesting_the_same_file_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let first = ingest(&c, &fixture("reviews.csv"));
+    assert_eq!(first.total(|f| f.ingested_new), 12);
+    let second = ingest(&c, &fixture("reviews.csv"));
+    assert_eq!(second.total(|f| f.unchanged), 12);
+    assert_eq!(second.total(|f| f.ingested()), 0);
+    assert_eq!(second.docs_in_index, 12);
+}
+
+#[test]
+fn a_changed_record_replaces_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    ingest(&c, &fixture("reviews.csv"));
+    let changed = dir.path().join("reviews.csv");
+    let text = std::fs::read_to_string(fixture("reviews.csv")).unwrap();
+    std::fs::write(&changed, text.replace("결제 오류가 계속 나요", "결제는 이제 잘 돼요")).unwrap();
+    let s = ingest(&c, &changed);
+    assert_eq!(s.total(|f| f.updated), 1);
+    assert_eq!(s.total(|f| f.unchanged), 11);
+    assert_eq!(s.docs_in_index, 12);
+    assert_eq!(ids(&c, "오류"), Vec::<String>::new());
+    assert_eq!(ids(&c, "결제"), vec!["t:r6"]);
+}
+
+#[test]
+fn bad_records_are_quarantined_and_counted_never_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let s = ingest(&c, &fixture("bad.csv"));
+    let f = &s.files[0];
+    assert_eq!(f.records_read, f.ingested() + f.unchanged + f.quarantined);
+    assert_eq!(f.ingested(), 2, "{f:?}");
+    assert_eq!(f.quarantined, 6, "{f:?}");
+    let q = std::fs::read_to_string(dir.path().join("quarantine/bad.csv.rejected.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = q.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 6);
+    let find = |line: u64| rows.iter().find(|r| r["line"] == line).unwrap_or_else(|| panic!("line {line}: {q}"));
+    assert_eq!(find(3)["field"], "created_at");
+    assert_eq!(find(4)["field"], "rating");
+    assert!(find(5)["reason"].as_str().unwrap().contains("no text"));
+    assert!(find(7)["reason"].as_str().unwrap().contains("duplicate id"));
+    assert!(find(8)["reason"].as_str().unwrap().contains("fields"));
+    for r in &rows {
+        assert_eq!(r["file"], "bad.csv");
+    }
+}
+
+#[test]
+fn strict_mode_stops_at_the_first_bad_record_and_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let err = ingest_with(&c, &fixture("bad.csv"), None, true).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("bad.csv:3"), "{msg}");
+    assert!(msg.contains("created_at"), "{msg}");
+    assert_eq!(err.exit_code(), 2);
+    // Nothing was committed: the index is empty (or absent).
+    let r = sori::jobs::run_search(&c, "", 10, vec![]);
+    assert!(r.map(|r| r.total).unwrap_or(0) == 0);
+}
+
+#[test]
+fn an_interrupted_ingest_leaves_the_last_commit_and_a_rerun_converges() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    ingest(&c, &fixture("bad_fixed.csv"));
+    {
+        // A crash mid-ingest: documents added, process gone before commit.
+        let (index, morph) = sori::jobs::open_index(&c, false).unwrap();
+        let mut pipeline = sori::jobs::standard_pipeline(&index, &morph, None).unwrap();
+        let writer = index.writer().unwrap();
+        let mut docs: Vec<sori::record::Document> = Vec::new();
+        let mut d = sori_doc("t:crash", "커밋되지 않은 문서");
+        pipeline.process(std::slice::from_mut(&mut d)).unwrap();
+        docs.push(d);
+        for d in &docs {
+            index.upsert(&writer, d).unwrap();
+        }
+        drop(writer);
+    }
+    assert_eq!(ids(&c, ""), vec!["t:b1", "t:b5"]);
+    let s = ingest(&c, &fixture("reviews.csv"));
+    assert_eq!(s.docs_in_index, 14);
+    let s = ingest(&c, &fixture("reviews.csv"));
+    assert_eq!(s.docs_in_index, 14);
+}
+
+fn sori_doc(id: &str, text: &str) -> sori::record::Document {
+    sori::record::Document {
+        record: sori::record::Record {
+            id: id.into(),
+            response_id: id.into(),
+            kind: sori::record::Kind::Review,
+            source: "t".into(),
+            file: "x".into(),
+            line: 1,
+            field: "text".into(),
+            text: text.into(),
+            customer_id: None,
+            created_at: None,
+            channel: None,
+            product: None,
+            rating: None,
+            attributes: Default::default(),
+        },
+        analysis: Default::default(),
+        segments: vec![],
+        customer_attributes: Default::default(),
+        fingerprint: 1,
+        terms: vec![],
+    }
+}
+
+#[test]
+fn duplicates_are_flagged_not_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let f = dir.path().join("dups.csv");
+    std::fs::write(
+        &f,
+        "id,text\nd1,배송이 정말 빠르고 포장도 꼼꼼했어요 다음에도 주문할게요\nd2,배송이 정말 빠르고 포장도 꼼꼼했어요 다음에도 주문할게요\nd3,배송이 정말 빠르고 포장도 꼼꼼했어요!! 다음에도 주문할게요 ㅋㅋ\nd4,상담원이 불친절해서 다시는 이용 안 합니다\n",
+    )
+    .unwrap();
+    let s = ingest(&c, &f);
+    assert_eq!(s.docs_in_index, 4);
+    let dup = ids(&c, "flag:duplicate");
+    let near = ids(&c, "flag:near_duplicate");
+    assert!(dup.contains(&"t:d2".to_string()), "{dup:?}");
+    assert!(dup.contains(&"t:d3".to_string()) || near.contains(&"t:d3".to_string()), "{dup:?} {near:?}");
+    assert!(!dup.contains(&"t:d1".to_string()) && !near.contains(&"t:d1".to_string()));
+    assert!(!dup.contains(&"t:d4".to_string()) && !near.contains(&"t:d4".to_string()));
+}

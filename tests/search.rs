@@ -1,0 +1,111 @@
+//! Search over a real tantivy index built with the real Korean dictionary.
+
+mod common;
+
+use common::{ctx, fixture, ids, ingest};
+
+fn setup() -> (tempfile::TempDir, sori::jobs::Context) {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let s = ingest(&c, &fixture("reviews.csv"));
+    assert_eq!(s.docs_in_index, 12);
+    (dir, c)
+}
+
+#[test]
+fn korean_queries_are_analyzed_like_the_text() {
+    let (_d, c) = setup();
+    // An unspaced compound finds the spaced, inflected forms.
+    assert_eq!(ids(&c, "배송지연"), vec!["t:r1", "t:r8"]);
+    // A request form finds the noun it is about.
+    assert_eq!(ids(&c, "환불해주세요"), vec!["t:r2", "t:r9"]);
+    assert_eq!(ids(&c, "환불"), vec!["t:r2", "t:r9"]);
+    // Particles do not stop a match: 로그인이 -> 로그인.
+    assert_eq!(ids(&c, "로그인"), vec!["t:r5"]);
+}
+
+#[test]
+fn english_words_are_stemmed() {
+    let (_d, c) = setup();
+    assert_eq!(ids(&c, "keeping"), vec!["t:r7"]);
+    assert_eq!(ids(&c, "TUMBLERS"), vec!["t:r7"]);
+}
+
+#[test]
+fn boolean_operators_and_phrases() {
+    let (_d, c) = setup();
+    assert_eq!(ids(&c, "로그인 OR 결제"), vec!["t:r5", "t:r6"]);
+    assert_eq!(ids(&c, "배송 -지연"), vec!["t:r3"]);
+    assert_eq!(ids(&c, "배송 AND NOT 지연"), vec!["t:r3"]);
+    assert_eq!(ids(&c, "(환불 OR 교환) 이어폰"), vec!["t:r2"]);
+    // Phrase: terms adjacent in order. "지연된 배송" has them the other way round.
+    assert_eq!(ids(&c, "\"배송 지연\""), vec!["t:r1"]);
+}
+
+#[test]
+fn field_filters() {
+    let (_d, c) = setup();
+    assert_eq!(ids(&c, "rating:<=1"), vec!["t:r1", "t:r11", "t:r8"]);
+    assert_eq!(ids(&c, "rating:>=5 channel:app"), vec!["t:r10"]);
+    assert_eq!(ids(&c, "channel:google"), vec!["t:r5", "t:r6"]);
+    assert_eq!(ids(&c, "since:2024-05-01"), vec!["t:r11", "t:r12"]);
+    assert_eq!(ids(&c, "until:2024-03-06"), vec!["t:r1", "t:r2"]);
+    assert_eq!(ids(&c, "lang:en"), vec!["t:r7"]);
+    assert_eq!(ids(&c, "product:\"소리버즈 프로\" 배송"), vec!["t:r1", "t:r8"]);
+    assert_eq!(ids(&c, "attr.option:270"), vec!["t:r4"]);
+    assert_eq!(ids(&c, "flag:pii"), vec!["t:r11"]);
+    assert_eq!(ids(&c, "customer:C002"), vec!["t:r2", "t:r9"]);
+}
+
+#[test]
+fn pii_is_never_indexed_or_stored() {
+    let (_d, c) = setup();
+    assert!(ids(&c, "5678").is_empty());
+    let r = sori::jobs::run_search(&c, "교환", 10, vec![]).unwrap();
+    assert_eq!(r.hits.len(), 1);
+    assert!(r.hits[0].text.contains("[전화번호]"), "{}", r.hits[0].text);
+    assert!(!r.hits[0].text.contains("1234"));
+}
+
+#[test]
+fn hits_carry_highlights_and_facets_count_all_matches() {
+    let (_d, c) = setup();
+    let r = sori::jobs::run_search(&c, "배송", 1, vec!["channel".into(), "product".into()]).unwrap();
+    assert_eq!(r.total, 3);
+    assert_eq!(r.hits.len(), 1);
+    let h = &r.hits[0];
+    assert!(!h.highlights.is_empty());
+    for &(s, e) in &h.highlights {
+        assert_eq!(&h.snippet[s..e], "배송");
+    }
+    let channel: Vec<(String, u64)> = r.facets["channel"].iter().map(|f| (f.value.clone(), f.count)).collect();
+    assert!(channel.contains(&("web".to_string(), 2)), "{channel:?}");
+    assert!(channel.contains(&("app-store".to_string(), 1)), "{channel:?}");
+}
+
+#[test]
+fn bad_queries_say_where_they_are_wrong() {
+    let (_d, c) = setup();
+    for (q, needle) in [
+        ("(배송 OR 환불", "parenthes"),
+        ("\"배송 지연", "quote"),
+        ("rating:<=abc", "number"),
+        ("since:2024-13-01", "date"),
+        ("colour:red", "colour"),
+    ] {
+        let err = sori::jobs::run_search(&c, q, 10, vec![]).unwrap_err();
+        let msg = err.to_string().to_lowercase();
+        assert!(msg.contains(needle), "{q}: {msg}");
+        assert!(err.hint().is_some(), "{q}");
+    }
+    let err = sori::jobs::run_search(&c, "배송", 10, vec!["colour".into()]).unwrap_err();
+    assert!(err.hint().unwrap().contains("channel"));
+}
+
+#[test]
+fn searching_without_an_index_is_a_user_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = sori::jobs::run_search(&ctx(dir.path()), "배송", 10, vec![]).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.hint().unwrap().contains("sori ingest"));
+}

@@ -1,0 +1,62 @@
+//! Customer segments joined onto documents, and re-joined without re-analysis.
+
+mod common;
+
+use common::{ctx, fixture, ids, ingest};
+
+#[test]
+fn documents_carry_segments_and_unknown_customers_get_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(&customers, "customer_id,region,segment\nC001,서울,VIP\nC002,부산,\n").unwrap();
+    sori::jobs::segments_load(&c, &customers).unwrap();
+    ingest(&c, &fixture("reviews.csv"));
+    assert_eq!(ids(&c, "segment:vip"), vec!["t:r1", "t:r4"]);
+    assert_eq!(ids(&c, "attr.customer.region:부산"), vec!["t:r2", "t:r9"]);
+    // r7 has no customer id; C003 is not in customers.csv.
+    let unknown = ids(&c, "segment:unknown");
+    assert!(unknown.contains(&"t:r7".to_string()) && unknown.contains(&"t:r3".to_string()));
+}
+
+#[test]
+fn reloading_segments_rejoins_the_index_without_reingesting() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    ingest(&c, &fixture("reviews.csv"));
+    assert!(ids(&c, "segment:vip").is_empty());
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(&customers, "customer_id,segment\nC005,VIP\n").unwrap();
+    let s = sori::jobs::segments_load(&c, &customers).unwrap();
+    assert_eq!(s.documents_rejoined, 1);
+    assert_eq!(ids(&c, "segment:vip"), vec!["t:r6"]);
+    // The text analysis survived the re-join: the document is still found by its words.
+    assert_eq!(ids(&c, "결제 segment:vip"), vec!["t:r6"]);
+    // Re-ingest after a re-join changes nothing.
+    let again = ingest(&c, &fixture("reviews.csv"));
+    assert_eq!(again.total(|f| f.unchanged), 12);
+}
+
+#[test]
+fn rfm_segments_from_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let orders = dir.path().join("orders.csv");
+    let mut csv = String::from("order_id,customer_id,order_date,amount\n");
+    // C001 buys often and recently; C002 bought once, long ago.
+    for (i, d) in ["2024-05-01", "2024-05-10", "2024-05-20", "2024-05-28", "2024-05-30"].iter().enumerate() {
+        csv.push_str(&format!("o{i},C001,{d},\"59,000원\"\n"));
+    }
+    csv.push_str("o9,C002,2023-06-01,12000\n");
+    csv.push_str("o10,C003,not-a-date,1000\n");
+    for (i, cid) in ["C004", "C005", "C006", "C007"].iter().enumerate() {
+        csv.push_str(&format!("p{i},{cid},2024-0{}-15,30000\n", i + 2));
+    }
+    std::fs::write(&orders, csv).unwrap();
+    ingest(&c, &fixture("reviews.csv"));
+    let s = sori::jobs::segments_rfm(&c, &orders, None).unwrap();
+    assert_eq!(s.rejected.len(), 1);
+    assert_eq!(s.rejected[0].line, 9);
+    assert_eq!(ids(&c, "segment:champions customer:C001"), vec!["t:r1", "t:r4"]);
+    assert_eq!(ids(&c, "segment:lost"), vec!["t:r2", "t:r9"]);
+}
