@@ -83,7 +83,7 @@ impl Component for MorphologyStage {
     fn process(&mut self, batch: &mut [Document]) -> Result<(), Error> {
         batch.par_iter_mut().for_each(|doc| {
             let terms = super::terms::index_terms(&self.morph, &doc.record.text);
-            doc.analysis.simhash = if terms.len() >= 3 {
+            doc.analysis.simhash = if terms.len() >= normalize::MIN_SIMHASH_FEATURES {
                 normalize::simhash64(terms.iter().map(|t| t.text.as_str()))
             } else {
                 // Too few morphemes to fingerprint (ㅋㅋ, one-word reviews): use characters.
