@@ -51,7 +51,10 @@ fn field_filters() {
     assert_eq!(ids(&c, "since:2024-05-01"), vec!["t:r11", "t:r12"]);
     assert_eq!(ids(&c, "until:2024-03-06"), vec!["t:r1", "t:r2"]);
     assert_eq!(ids(&c, "lang:en"), vec!["t:r7"]);
-    assert_eq!(ids(&c, "product:\"소리버즈 프로\" 배송"), vec!["t:r1", "t:r8"]);
+    assert_eq!(
+        ids(&c, "product:\"소리버즈 프로\" 배송"),
+        vec!["t:r1", "t:r8"]
+    );
     assert_eq!(ids(&c, "attr.option:270"), vec!["t:r4"]);
     assert_eq!(ids(&c, "flag:pii"), vec!["t:r11"]);
     assert_eq!(ids(&c, "customer:C002"), vec!["t:r2", "t:r9"]);
@@ -70,7 +73,8 @@ fn pii_is_never_indexed_or_stored() {
 #[test]
 fn hits_carry_highlights_and_facets_count_all_matches() {
     let (_d, c) = setup();
-    let r = sori::jobs::run_search(&c, "배송", 1, vec!["channel".into(), "product".into()]).unwrap();
+    let r =
+        sori::jobs::run_search(&c, "배송", 1, vec!["channel".into(), "product".into()]).unwrap();
     assert_eq!(r.total, 3);
     assert_eq!(r.hits.len(), 1);
     let h = &r.hits[0];
@@ -78,19 +82,25 @@ fn hits_carry_highlights_and_facets_count_all_matches() {
     for &(s, e) in &h.highlights {
         assert_eq!(&h.snippet[s..e], "배송");
     }
-    let channel: Vec<(String, u64)> = r.facets["channel"].iter().map(|f| (f.value.clone(), f.count)).collect();
+    let channel: Vec<(String, u64)> = r.facets["channel"]
+        .iter()
+        .map(|f| (f.value.clone(), f.count))
+        .collect();
     assert!(channel.contains(&("web".to_string(), 2)), "{channel:?}");
-    assert!(channel.contains(&("app-store".to_string(), 1)), "{channel:?}");
+    assert!(
+        channel.contains(&("app-store".to_string(), 1)),
+        "{channel:?}"
+    );
 }
 
 #[test]
 fn bad_queries_say_where_they_are_wrong() {
     let (_d, c) = setup();
     for (q, needle) in [
-        ("(배송 OR 환불", "parenthes"),
+        ("(배송 OR 환불", "unclosed"),
         ("\"배송 지연", "quote"),
         ("rating:<=abc", "number"),
-        ("since:2024-13-01", "date"),
+        ("since:2024-13-01", "month 13"),
         ("colour:red", "colour"),
     ] {
         let err = sori::jobs::run_search(&c, q, 10, vec![]).unwrap_err();

@@ -9,7 +9,11 @@ fn documents_carry_segments_and_unknown_customers_get_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let c = ctx(dir.path());
     let customers = dir.path().join("customers.csv");
-    std::fs::write(&customers, "customer_id,region,segment\nC001,서울,VIP\nC002,부산,\n").unwrap();
+    std::fs::write(
+        &customers,
+        "customer_id,region,segment\nC001,서울,VIP\nC002,부산,\n",
+    )
+    .unwrap();
     sori::jobs::segments_load(&c, &customers).unwrap();
     ingest(&c, &fixture("reviews.csv"));
     assert_eq!(ids(&c, "segment:vip"), vec!["t:r1", "t:r4"]);
@@ -44,7 +48,16 @@ fn rfm_segments_from_orders() {
     let orders = dir.path().join("orders.csv");
     let mut csv = String::from("order_id,customer_id,order_date,amount\n");
     // C001 buys often and recently; C002 bought once, long ago.
-    for (i, d) in ["2024-05-01", "2024-05-10", "2024-05-20", "2024-05-28", "2024-05-30"].iter().enumerate() {
+    for (i, d) in [
+        "2024-05-01",
+        "2024-05-10",
+        "2024-05-20",
+        "2024-05-28",
+        "2024-05-30",
+    ]
+    .iter()
+    .enumerate()
+    {
         csv.push_str(&format!("o{i},C001,{d},\"59,000원\"\n"));
     }
     csv.push_str("o9,C002,2023-06-01,12000\n");
@@ -56,7 +69,11 @@ fn rfm_segments_from_orders() {
     ingest(&c, &fixture("reviews.csv"));
     let s = sori::jobs::segments_rfm(&c, &orders, None).unwrap();
     assert_eq!(s.rejected.len(), 1);
-    assert_eq!(s.rejected[0].line, 9);
-    assert_eq!(ids(&c, "segment:champions customer:C001"), vec!["t:r1", "t:r4"]);
-    assert_eq!(ids(&c, "segment:lost"), vec!["t:r2", "t:r9"]);
+    assert_eq!(s.rejected[0].line, 8);
+    assert_eq!(
+        ids(&c, "segment:champions customer:C001"),
+        vec!["t:r1", "t:r4"]
+    );
+    // C002 (one order a year ago) and C004 (one order in February) are both Lost.
+    assert_eq!(ids(&c, "segment:lost"), vec!["t:r2", "t:r5", "t:r9"]);
 }

@@ -37,7 +37,7 @@ impl Pipeline {
         Self::default()
     }
 
-    pub fn add(mut self, component: impl Component + 'static) -> Self {
+    pub fn with(mut self, component: impl Component + 'static) -> Self {
         self.components.push(Box::new(component));
         self
     }

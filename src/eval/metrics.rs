@@ -82,7 +82,11 @@ impl Confusion {
         gold: &[usize],
         pred: &[usize],
     ) -> Self {
-        debug_assert_eq!(gold.len(), pred.len(), "gold and predictions differ in length");
+        debug_assert_eq!(
+            gold.len(),
+            pred.len(),
+            "gold and predictions differ in length"
+        );
         let mut c = Confusion::new(labels);
         for (&g, &p) in gold.iter().zip(pred) {
             c.add(g, p);
@@ -181,7 +185,11 @@ fn mean(xs: &[f64]) -> f64 {
 
 /// Fraction of positions where `gold` and `pred` agree; 0 for empty input.
 pub fn accuracy<T: PartialEq>(gold: &[T], pred: &[T]) -> f64 {
-    debug_assert_eq!(gold.len(), pred.len(), "gold and predictions differ in length");
+    debug_assert_eq!(
+        gold.len(),
+        pred.len(),
+        "gold and predictions differ in length"
+    );
     let correct = gold.iter().zip(pred).filter(|(g, p)| g == p).count();
     ratio(correct as u64, gold.len().min(pred.len()) as u64)
 }
@@ -202,7 +210,11 @@ pub fn per_class(
 
 /// Confusion matrix over string labels.
 pub fn confusion(labels: &[&str], gold: &[&str], pred: &[&str]) -> Result<Confusion, UnknownLabel> {
-    debug_assert_eq!(gold.len(), pred.len(), "gold and predictions differ in length");
+    debug_assert_eq!(
+        gold.len(),
+        pred.len(),
+        "gold and predictions differ in length"
+    );
     let mut c = Confusion::new(labels.iter().copied());
     for (g, p) in gold.iter().zip(pred) {
         c.add_labels(g, p)?;
@@ -214,7 +226,11 @@ pub fn confusion(labels: &[&str], gold: &[&str], pred: &[&str]) -> Result<Confus
 /// of the predicted class into `bins` equal-width bins ((m-1)/M, m/M] (0 falls in the first),
 /// and the gap |accuracy - mean confidence| of each bin is averaged, weighted by bin size.
 /// Returns 0 for empty input. The usual `bins` is 15.
-pub fn expected_calibration_error(probs_of_predicted: &[f64], correct: &[bool], bins: usize) -> f64 {
+pub fn expected_calibration_error(
+    probs_of_predicted: &[f64],
+    correct: &[bool],
+    bins: usize,
+) -> f64 {
     debug_assert_eq!(probs_of_predicted.len(), correct.len(), "lengths differ");
     let bins = bins.max(1);
     let mut conf_sum = vec![0.0f64; bins];
@@ -222,8 +238,14 @@ pub fn expected_calibration_error(probs_of_predicted: &[f64], correct: &[bool], 
     let mut count = vec![0u64; bins];
     let mut n = 0u64;
     for (&p, &ok) in probs_of_predicted.iter().zip(correct) {
-        let p = if p.is_finite() { p.clamp(0.0, 1.0) } else { 0.0 };
-        let b = ((p * bins as f64).ceil() as usize).saturating_sub(1).min(bins - 1);
+        let p = if p.is_finite() {
+            p.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let b = ((p * bins as f64).ceil() as usize)
+            .saturating_sub(1)
+            .min(bins - 1);
         conf_sum[b] += p;
         hits[b] += u64::from(ok);
         count[b] += 1;
@@ -262,7 +284,11 @@ pub fn multilabel_f1<S: AsRef<str>>(
     gold: &[Vec<bool>],
     pred: &[Vec<bool>],
 ) -> MultiLabelReport {
-    debug_assert_eq!(gold.len(), pred.len(), "gold and predictions differ in length");
+    debug_assert_eq!(
+        gold.len(),
+        pred.len(),
+        "gold and predictions differ in length"
+    );
     let k = labels.len();
     let (mut tp, mut fp, mut fn_) = (vec![0u64; k], vec![0u64; k], vec![0u64; k]);
     let mut exact = 0u64;
@@ -289,7 +315,11 @@ pub fn multilabel_f1<S: AsRef<str>>(
         .filter(|&j| tp[j] + fp[j] + fn_[j] > 0)
         .map(|j| per_label[j].f1)
         .collect();
-    let (stp, sfp, sfn) = (tp.iter().sum::<u64>(), fp.iter().sum::<u64>(), fn_.iter().sum::<u64>());
+    let (stp, sfp, sfn) = (
+        tp.iter().sum::<u64>(),
+        fp.iter().sum::<u64>(),
+        fn_.iter().sum::<u64>(),
+    );
     MultiLabelReport {
         micro_f1: harmonic(ratio(stp, stp + sfp), ratio(stp, stp + sfn)),
         macro_f1: mean(&present),
@@ -343,7 +373,10 @@ mod tests {
     fn macro_and_weighted_f1() {
         let c = sample();
         assert!(close(c.macro_f1(), (2.0 / 3.0 + 0.5 + 0.8) / 3.0));
-        assert!(close(c.weighted_f1(), (3.0 * 2.0 / 3.0 + 2.0 * 0.5 + 5.0 * 0.8) / 10.0));
+        assert!(close(
+            c.weighted_f1(),
+            (3.0 * 2.0 / 3.0 + 2.0 * 0.5 + 5.0 * 0.8) / 10.0
+        ));
     }
 
     #[test]
@@ -373,7 +406,10 @@ mod tests {
         let pred = ["positive", "negative", "positive", "positive"];
         assert!(close(accuracy(&gold, &pred), 0.75));
         // neutral f1 0; positive p 2/3 r 1 f1 0.8; negative 1
-        assert!(close(macro_f1(&LABELS, &gold, &pred).unwrap(), (1.0 + 0.0 + 0.8) / 3.0));
+        assert!(close(
+            macro_f1(&LABELS, &gold, &pred).unwrap(),
+            (1.0 + 0.0 + 0.8) / 3.0
+        ));
         let per = per_class(&LABELS, &gold, &pred).unwrap();
         assert!(close(per[2].precision, 2.0 / 3.0));
         let err = confusion(&LABELS, &["positive"], &["mixed"]).unwrap_err();
@@ -391,10 +427,16 @@ mod tests {
         assert!(close(expected_calibration_error(&p, &ok, 2), want));
         // Perfectly calibrated bins give zero.
         let p = [0.75; 4];
-        assert!(close(expected_calibration_error(&p, &[true, true, true, false], 15), 0.0));
+        assert!(close(
+            expected_calibration_error(&p, &[true, true, true, false], 15),
+            0.0
+        ));
         // An overconfident model: always 0.9, right half the time.
         let p = [0.9; 4];
-        assert!(close(expected_calibration_error(&p, &[true, false, true, false], 15), 0.4));
+        assert!(close(
+            expected_calibration_error(&p, &[true, false, true, false], 15),
+            0.4
+        ));
         assert_eq!(expected_calibration_error(&[], &[], 15), 0.0);
     }
 
@@ -403,9 +445,15 @@ mod tests {
         // 0.5 belongs to (0, 0.5] with 2 bins, so it shares a bin with 0.1.
         let p = [0.1, 0.5];
         let ok = [false, true];
-        assert!(close(expected_calibration_error(&p, &ok, 2), (0.5f64 - 0.3).abs()));
+        assert!(close(
+            expected_calibration_error(&p, &ok, 2),
+            (0.5f64 - 0.3).abs()
+        ));
         // 0 and NaN go to the first bin rather than panicking.
-        assert!(close(expected_calibration_error(&[0.0, f64::NAN], &[false, false], 15), 0.0));
+        assert!(close(
+            expected_calibration_error(&[0.0, f64::NAN], &[false, false], 15),
+            0.0
+        ));
     }
 
     #[test]

@@ -58,7 +58,13 @@ pub fn gold_class(raw: &str, scheme: Scheme, stars_max: f64) -> Option<usize> {
         let s: f64 = v.parse().ok()?;
         // Five-point scales: 1-2 / 3 / 4-5. Ten-point: 1-4 / 5-7 / 8-10.
         return Some(if stars_max <= 5.0 {
-            if s <= 2.0 { 0 } else if s < 4.0 { 1 } else { 2 }
+            if s <= 2.0 {
+                0
+            } else if s < 4.0 {
+                1
+            } else {
+                2
+            }
         } else if s <= 4.0 {
             0
         } else if s < 8.0 {
@@ -101,7 +107,10 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
             skipped += 1;
             continue;
         };
-        match (row.values.get(&req.text_col), row.values.get(&req.label_col)) {
+        match (
+            row.values.get(&req.text_col),
+            row.values.get(&req.label_col),
+        ) {
             (Some(t), Some(l)) if !t.trim().is_empty() => {
                 texts.push(t.clone());
                 raw_labels.push(l.clone());
@@ -133,7 +142,10 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     }
 
     let normalizer = crate::normalize::Normalizer::default();
-    let normalized: Vec<String> = kept_texts.iter().map(|t| normalizer.normalize(t).text).collect();
+    let normalized: Vec<String> = kept_texts
+        .iter()
+        .map(|t| normalizer.normalize(t).text)
+        .collect();
     let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
     let bar = if progress {
         indicatif::ProgressBar::new(refs.len() as u64)
@@ -166,14 +178,20 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
             Scheme::Binary => {
                 let (n, p) = (s.probs[0], s.probs[2]);
                 let pos = p >= n;
-                (if pos { 2 } else { 0 }, (n.max(p) / (n + p).max(1e-9)) as f64)
+                (
+                    if pos { 2 } else { 0 },
+                    (n.max(p) / (n + p).max(1e-9)) as f64,
+                )
             }
             _ => {
                 let (i, p) = s
                     .probs
                     .iter()
                     .enumerate()
-                    .fold((0, f32::MIN), |best, (i, &p)| if p > best.1 { (i, p) } else { best });
+                    .fold(
+                        (0, f32::MIN),
+                        |best, (i, &p)| if p > best.1 { (i, p) } else { best },
+                    );
                 (i, p as f64)
             }
         };
@@ -197,4 +215,3 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         confusion: confusion.matrix().to_vec(),
     })
 }
-

@@ -100,12 +100,12 @@ pub fn standard_pipeline(
     sentiment: Option<SentimentModel>,
 ) -> Result<Pipeline, Error> {
     let mut p = Pipeline::new()
-        .add(NormalizeStage::new())
-        .add(MorphologyStage::new(morph.clone()))
-        .add(DedupStage::seeded(&index.existing()?))
-        .add(KeywordStage::default());
+        .with(NormalizeStage::new())
+        .with(MorphologyStage::new(morph.clone()))
+        .with(DedupStage::seeded(&index.existing()?))
+        .with(KeywordStage);
     if let Some(model) = sentiment {
-        p = p.add(SentimentStage::new(model));
+        p = p.with(SentimentStage::new(model));
     }
     Ok(p)
 }
