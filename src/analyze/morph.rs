@@ -23,10 +23,12 @@
 //! tag such as `VV+EP+EF`, with its dictionary stem in [`Morpheme::reading_or_lemma`].
 //!
 //! [`KoreanMorphology::analyze_raw`] is mecab-ko's analysis. [`KoreanMorphology::analyze`]
-//! departs from it in one place, for search: a noun run that the model reads as a person's
-//! name although it splits entirely into known common nouns of two or more syllables is read
-//! as those nouns (`배송지연`: mecab-ko says `배/NNP 송지연/NNP`, sori says `배송/NNG 지연/NNG`).
-//! Korean names are three syllables and never split that way.
+//! departs from it in one place, for search: an unspaced noun run that the model reads as a
+//! one-syllable surname plus a given name, where the run splits entirely into dictionary
+//! common nouns of two or more syllables across the name's edges, is read as those nouns
+//! (`배송지연`: mecab-ko says `배/NNP 송지연/NNP`, sori says `배송/NNG 지연/NNG`; likewise
+//! `광기어린`, `상황정리`). On 200,000 NSMC reviews this changes 27, nearly all for the better;
+//! looser rules also split real foreign names (`크리스|토퍼`) and were dropped.
 
 use std::collections::HashMap;
 use std::fmt;

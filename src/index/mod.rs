@@ -142,6 +142,8 @@ pub struct FeedbackIndex {
     pub index: Index,
     pub fields: Fields,
     pub reader: IndexReader,
+    /// The analyzer registered as `ko`, for highlighting and query analysis outside tantivy.
+    pub analyzer: Arc<dyn TermAnalyzer>,
     dir: PathBuf,
 }
 
@@ -191,9 +193,10 @@ impl FeedbackIndex {
         dir: PathBuf,
         analyzer: Arc<dyn TermAnalyzer>,
     ) -> Result<Self, Error> {
-        index
-            .tokenizers()
-            .register(tokenizer::KOREAN, tokenizer::korean_analyzer(analyzer));
+        index.tokenizers().register(
+            tokenizer::KOREAN,
+            tokenizer::korean_analyzer(analyzer.clone()),
+        );
         index.tokenizers().register(
             KEYWORD,
             TextAnalyzer::builder(RawTokenizer::default())
@@ -208,6 +211,7 @@ impl FeedbackIndex {
             index,
             fields,
             reader,
+            analyzer,
             dir,
         })
     }

@@ -87,6 +87,11 @@ pub fn run(ctx: &Context, keep: bool, out: &mut impl Write) -> Result<(), Error>
         reset_data_dir(&ctx.data_dir)?;
     }
     std::fs::create_dir_all(&ctx.data_dir)?;
+    // The brand's own names, so 하늘몰 stays one word instead of 하늘 + 몰.
+    std::fs::copy(
+        demo.join("user-dict.csv"),
+        ctx.data_dir.join("user-dict.csv"),
+    )?;
     writeln!(
         out,
         "sori demo: data dir {}, demo data {}\n",

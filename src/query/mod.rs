@@ -4,7 +4,7 @@
 
 pub mod parse;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 use std::time::Instant;
 
@@ -19,7 +19,6 @@ use tantivy::query::{
     RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field as TField, IndexRecordOption};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, TantivyDocument, Term};
 
 use crate::error::{Error, UserError};
@@ -120,25 +119,19 @@ pub fn search(index: &FeedbackIndex, req: &SearchRequest) -> Result<SearchResult
             .collect()
     };
 
-    let mut snippets = SnippetGenerator::create(&searcher, &*query, index.fields.text)?;
-    snippets.set_max_num_chars(140);
+    let mut matched: HashSet<String> = HashSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == index.fields.text {
+            if let Some(t) = term.value().as_str() {
+                matched.insert(t.to_owned());
+            }
+        }
+    });
     let mut hits = Vec::with_capacity(addresses.len());
     for (score, addr) in addresses.into_iter().take(req.limit) {
         let stored: TantivyDocument = searcher.doc(addr)?;
         let doc = index.stored_document(&stored)?;
-        let snippet = snippets.snippet(&doc.record.text);
-        let (snippet_text, highlights) = if snippet.fragment().is_empty() {
-            (truncate_chars(&doc.record.text, 140), Vec::new())
-        } else {
-            (
-                snippet.fragment().to_owned(),
-                snippet
-                    .highlighted()
-                    .iter()
-                    .map(|r| (r.start, r.end))
-                    .collect(),
-            )
-        };
+        let (snippet_text, highlights) = builder.snippet(&doc.record.text, &matched, SNIPPET_CHARS);
         let r = &doc.record;
         hits.push(Hit {
             id: r.id.clone(),
@@ -264,22 +257,30 @@ impl QueryBuilder<'_> {
         })
     }
 
+    fn snippet(
+        &self,
+        text: &str,
+        matched: &HashSet<String>,
+        max_chars: usize,
+    ) -> (String, Vec<(usize, usize)>) {
+        let spans: Vec<(usize, usize)> = self
+            .index
+            .analyzer
+            .terms(text)
+            .into_iter()
+            .filter(|t| matched.contains(&t.text))
+            .map(|t| (t.start, t.end))
+            .collect();
+        window(text, &spans, max_chars)
+    }
+
     fn analyze(&self, text: &str) -> Vec<String> {
-        let mut analyzer = match self
-            .index
-            .index
-            .tokenizers()
-            .get(crate::index::tokenizer::KOREAN)
-        {
-            Some(a) => a,
-            None => return Vec::new(),
-        };
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
+        self.index
+            .analyzer
+            .terms(text)
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
     }
 
     fn text(&mut self, words: &str, phrase: bool) -> Box<dyn TQuery> {
@@ -452,9 +453,64 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
-fn truncate_chars(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
+const SNIPPET_CHARS: usize = 140;
+
+/// A window of at most `max_chars` characters of `text`, starting a little before the first
+/// match, with the byte ranges of matched terms inside it. Computed from our own analyzer, so
+/// highlights cover exactly the morphemes that matched and the window keeps whole endings
+/// (tantivy's snippets stop at the last indexed token, cutting `환불받고 싶어요` to `환불받`).
+fn window(text: &str, spans: &[(usize, usize)], max_chars: usize) -> (String, Vec<(usize, usize)>) {
+    let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    let n = starts.len();
+    let first = spans
+        .first()
+        .map_or(0, |s| starts.partition_point(|&b| b < s.0));
+    let from = if n <= max_chars {
+        0
+    } else {
+        first.saturating_sub(20).min(n - max_chars)
+    };
+    let to = (from + max_chars).min(n);
+    let (b0, b1) = (
+        starts.get(from).copied().unwrap_or(0),
+        starts.get(to).copied().unwrap_or(text.len()),
+    );
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    let shift = out.len();
+    out.push_str(&text[b0..b1]);
+    let highlights = spans
+        .iter()
+        .filter(|&&(s, e)| s >= b0 && e <= b1)
+        .map(|&(s, e)| (s - b0 + shift, e - b0 + shift))
+        .collect();
+    if to < n {
+        out.push('…');
+    }
+    (out, highlights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn short_texts_are_shown_whole_with_their_endings() {
+        let text = "그냥 환불받고 싶어요";
+        let (w, h) = window(text, &[(7, 13)], 140);
+        assert_eq!(w, text);
+        assert_eq!(&w[h[0].0..h[0].1], "환불");
+    }
+
+    #[test]
+    fn long_texts_are_windowed_around_the_first_match() {
+        let text = format!("{}배송 지연{}", "가".repeat(200), "나".repeat(200));
+        let at = text.find("배송").unwrap();
+        let (w, h) = window(&text, &[(at, at + "배송".len())], 50);
+        assert!(w.starts_with('…') && w.ends_with('…'));
+        assert_eq!(w.chars().count(), 52);
+        assert_eq!(&w[h[0].0..h[0].1], "배송");
     }
 }
