@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use sori::error::Error;
+use sori::error::{Error, InternalError};
 use sori::ingest::mapping::Format;
 use sori::record::Kind;
 
@@ -194,6 +194,12 @@ fn main() -> ExitCode {
         .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // `sori search ... | head` closing the pipe early is not an error.
+        Err(Error::Internal(InternalError::Io(e)))
+            if e.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
             match e.hint() {

@@ -97,7 +97,10 @@ def en_uci_is_test(i: int, text: str) -> bool:
 def read_feedback(split):
     """Rows of the project's own hand-written feedback set: (domain, stars, label_idx, text).
     Returns [] when the file does not exist yet."""
-    path = os.path.join(FEEDBACK, f"{split}.tsv")
+    # No dev.tsv ships with feedback-ko: carve a stable 15% of train.tsv (by id hash) as dev,
+    # used for calibration / model selection only. test.tsv is never trained on.
+    carve = split in ("train", "dev") and not os.path.exists(os.path.join(FEEDBACK, "dev.tsv"))
+    path = os.path.join(FEEDBACK, "train.tsv" if carve else f"{split}.tsv")
     if not os.path.exists(path):
         return []
     rows = []
@@ -107,6 +110,10 @@ def read_feedback(split):
             lab = (row.get("label") or "").strip().lower()
             if lab not in LABELS:
                 continue
+            if carve:
+                is_dev = int(hashlib.md5(row["id"].encode()).hexdigest()[:8], 16) % 100 < 15
+                if is_dev != (split == "dev"):
+                    continue
             rows.append((row.get("domain", ""), row.get("stars", ""), LABELS.index(lab), row["text"]))
     return rows
 

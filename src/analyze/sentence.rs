@@ -1,1 +1,486 @@
-// STUB
+//! Korean-aware sentence splitting for sentence-level sentiment.
+//!
+//! Customer feedback rarely punctuates: sentences end in a final verb ending ("빨라요 포장도"),
+//! laughter or crying jamo ("ㅋㅋ", "ㅠㅠ"), emoji or "^^" just as often as in ". ! ?". A splitter
+//! that only looks at punctuation returns one long "sentence" for most reviews, which makes
+//! sentence-level scores useless; one that splits on every "요"/"다" cuts nouns such as "필요" or
+//! "바다". The rules below aim for precision: a boundary needs a clear signal, and ambiguous
+//! signals (an ellipsis, "~") count only after a sentence-final ending.
+
+/// Splits `text` into sentences, returned as byte ranges into `text` with surrounding
+/// whitespace trimmed. Fragments shorter than two characters are merged into a neighbour.
+pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
+    let words = words(text);
+    let mut cuts: Vec<usize> = Vec::new();
+    // End of a word that closes a sentence; the cut waits there so that trailing laughter,
+    // emoji or punctuation written as separate words ("좋아요 ㅋㅋ") stays with its sentence.
+    let mut pending: Option<usize> = None;
+    for (i, w) in words.iter().enumerate() {
+        let s = &text[w.start..w.end];
+        let tail = is_tail(s);
+        if !tail {
+            if let Some(p) = pending.take() {
+                cuts.push(p);
+            } else if i > 0 && is_list_marker(s) {
+                // "1. 배송이 느림 2. 포장 불량": a numbered item starts a new sentence.
+                cuts.push(w.start);
+            }
+            if !is_url(s) {
+                cuts.extend(inner_breaks(s).into_iter().map(|off| w.start + off));
+            }
+        }
+        if is_terminal(s) || (tail && pending.is_some()) {
+            pending = Some(w.end);
+        }
+        if w.newline_after || i + 1 == words.len() {
+            cuts.push(pending.take().unwrap_or(w.end));
+        }
+    }
+
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        if let Some(r) = trim(text, start, cut) {
+            ranges.push(r);
+        }
+        start = cut;
+    }
+    merge_short(text, ranges)
+}
+
+struct Word {
+    start: usize,
+    end: usize,
+    newline_after: bool,
+}
+
+/// Maximal runs of non-whitespace, noting whether a line break follows (a hard boundary).
+fn words(text: &str) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                out.push(Word {
+                    start: s,
+                    end: i,
+                    newline_after: false,
+                });
+            }
+            if is_line_break(c) {
+                if let Some(last) = out.last_mut() {
+                    last.newline_after = true;
+                }
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word {
+            start: s,
+            end: text.len(),
+            newline_after: false,
+        });
+    }
+    out
+}
+
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}')
+}
+
+fn trim(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let s = &text[start..end];
+    let lead = s.len() - s.trim_start().len();
+    let trimmed = s.trim();
+    (!trimmed.is_empty()).then(|| (start + lead, start + lead + trimmed.len()))
+}
+
+/// A one-character "sentence" ("ㅋ", "!") carries no sentiment of its own; it joins the
+/// sentence before it, or the one after it when it comes first.
+fn merge_short(text: &str, ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let short = |r: &(usize, usize)| {
+        text[r.0..r.1]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
+            < 2
+    };
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    let mut carry: Option<usize> = None;
+    for r in ranges {
+        if short(&r) {
+            match out.last_mut() {
+                Some(last) => last.1 = r.1,
+                None => {
+                    carry.get_or_insert(r.0);
+                }
+            }
+        } else {
+            out.push((carry.take().unwrap_or(r.0), r.1));
+        }
+    }
+    if let Some(c) = carry {
+        // Every fragment was short: keep the whole text as one sentence.
+        let end = text.trim_end().len();
+        out.push((c, end));
+    }
+    out
+}
+
+fn is_list_marker(word: &str) -> bool {
+    let digits = word.trim_end_matches(['.', ')']);
+    (1..=2).contains(&digits.len())
+        && word.len() == digits.len() + 1
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_url(word: &str) -> bool {
+    word.contains("://")
+        || word
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("www."))
+}
+
+fn is_hangul_syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+/// Compatibility jamo as typed alone: ㅋ ㅎ ㅠ ㅜ ㅡ ...
+fn is_jamo(c: char) -> bool {
+    ('\u{3131}'..='\u{318E}').contains(&c)
+}
+
+fn is_emoji(c: char) -> bool {
+    matches!(c,
+        '\u{1F300}'..='\u{1FAFF}' | '\u{2600}'..='\u{27BF}' | '\u{1F000}'..='\u{1F2FF}'
+        | '\u{2B50}' | '\u{2B55}' | '\u{FE0F}' | '\u{200D}')
+}
+
+fn is_strong_punct(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '。' | '！' | '？')
+}
+
+fn is_end_punct(c: char) -> bool {
+    is_strong_punct(c) || matches!(c, '…' | '~' | '～')
+}
+
+fn is_closer(c: char) -> bool {
+    matches!(
+        c,
+        ')' | ']' | '}' | '"' | '\'' | '”' | '’' | '」' | '』' | '》' | '〉' | '>'
+    )
+}
+
+/// Words that are only trailing noise: laughter, crying, emoji, emoticons, end punctuation.
+fn is_tail(word: &str) -> bool {
+    word.chars().all(|c| {
+        is_jamo(c) || is_emoji(c) || is_end_punct(c) || is_closer(c) || matches!(c, '^' | ';')
+    })
+}
+
+/// Common words ending in a syllable that is also a sentence-final ending ("처음" is not
+/// "~음", "필요" is not "~요"). Matched as suffixes so compounds ("그다음") are covered.
+const NOT_FINAL: &[&str] = &[
+    "처음", "마음", "다음", "얼음", "웃음", "울음", "걸음", "믿음", "죽음", "젊음", "싸움", "필요",
+    "중요", "주요", "수요", "포함", "동네", "그네", "바다",
+];
+
+/// Whether `s` (a word without trailing punctuation) ends in a sentence-final ending:
+/// 요 다 죠 음 함 네 ("좋아요", "좋다", "그렇죠", "좋음", "만족함", "좋네").
+fn ends_in_final_ending(s: &str) -> bool {
+    let mut chars = s.chars().rev();
+    let Some(last) = chars.next() else {
+        return false;
+    };
+    // A one-syllable word ("다 좋아요", "네 개") is an adverb or numeral, not an ending.
+    let Some(prev) = chars.next() else {
+        return false;
+    };
+    matches!(last, '요' | '다' | '죠' | '음' | '함' | '네')
+        && is_hangul_syllable(prev)
+        && !NOT_FINAL.iter().any(|w| s.ends_with(w))
+}
+
+fn ends_in_jamo_run(s: &str) -> bool {
+    s.chars().rev().take_while(|&c| is_jamo(c)).count() >= 2
+}
+
+/// Whether the text before an ellipsis or "~" closes a sentence: "좋아요..." does,
+/// "좋았지만..." does not.
+fn weak_break_after(before: &str) -> bool {
+    ends_in_final_ending(before)
+        || ends_in_jamo_run(before)
+        || before.chars().next_back().is_some_and(is_emoji)
+}
+
+/// Whether the word ends its sentence when followed by a space or line end.
+fn is_terminal(word: &str) -> bool {
+    let core = word.trim_end_matches(is_closer);
+    let Some(last) = core.chars().next_back() else {
+        return false;
+    };
+    if is_end_punct(last) {
+        let before = core.trim_end_matches(is_end_punct);
+        let run = &core[before.len()..];
+        if before.is_empty() {
+            return false;
+        }
+        if run
+            .chars()
+            .any(|c| matches!(c, '!' | '?' | '！' | '？' | '。'))
+        {
+            return true;
+        }
+        if run == "." {
+            // "1. 배송은" is a list marker, not the end of a sentence.
+            return !before.chars().all(|c| c.is_ascii_digit());
+        }
+        return weak_break_after(before);
+    }
+    if is_jamo(last) {
+        return ends_in_jamo_run(core);
+    }
+    is_emoji(last) || core.ends_with("^^") || ends_in_final_ending(core)
+}
+
+/// Byte offsets (within `word`) of sentence boundaries inside a word, where the writer left
+/// out the space: "좋아요.배송도", "느낍니다~~그리고", "최고ㅋㅋ다음에도".
+fn inner_breaks(word: &str) -> Vec<usize> {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i].1;
+        let kind = if is_end_punct(c) {
+            Some(0)
+        } else if is_jamo(c) || is_emoji(c) {
+            Some(1)
+        } else {
+            None
+        };
+        let Some(kind) = kind else {
+            i += 1;
+            continue;
+        };
+        let run_start = i;
+        while i < chars.len()
+            && (if kind == 0 {
+                is_end_punct(chars[i].1)
+            } else {
+                is_jamo(chars[i].1) || is_emoji(chars[i].1)
+            })
+        {
+            i += 1;
+        }
+        let run_end = i;
+        while i < chars.len() && is_closer(chars[i].1) {
+            i += 1;
+        }
+        // Only a Hangul syllable right after the run starts a new sentence; digits ("3.5"),
+        // Latin ("naver.com") and more symbols do not.
+        if run_start == 0 || i >= chars.len() || !is_hangul_syllable(chars[i].1) {
+            continue;
+        }
+        let before = &word[..chars[run_start].0];
+        let run = &word[chars[run_start].0..chars.get(run_end).map_or(word.len(), |c| c.0)];
+        let prev = chars[run_start - 1].1;
+        let is_break = if kind == 1 {
+            is_hangul_syllable(prev) && (run.chars().any(is_emoji) || run.chars().count() >= 2)
+        } else if run
+            .chars()
+            .any(|c| matches!(c, '!' | '?' | '！' | '？' | '。'))
+        {
+            true
+        } else if run == "." {
+            is_hangul_syllable(prev) || is_closer(prev)
+        } else {
+            weak_break_after(before)
+        };
+        if is_break {
+            out.push(chars[i].0);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Vec<&str> {
+        split_sentences(text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect()
+    }
+
+    #[test]
+    fn empty_and_blank_input() {
+        assert!(split_sentences("").is_empty());
+        assert!(split_sentences("  \n\t ").is_empty());
+    }
+
+    #[test]
+    fn single_sentence_is_whole_trimmed_text() {
+        let text = "  배송이 빨라서 정말 좋아요  ";
+        assert_eq!(split_sentences(text), vec![(2, text.len() - 2)]);
+    }
+
+    #[test]
+    fn splits_on_punctuation() {
+        assert_eq!(
+            split("포장은 꼼꼼했어요. 그런데 제품이 불량이네요! 환불 되나요? 답변 주세요"),
+            vec![
+                "포장은 꼼꼼했어요.",
+                "그런데 제품이 불량이네요!",
+                "환불 되나요?",
+                "답변 주세요"
+            ]
+        );
+    }
+
+    #[test]
+    fn splits_after_final_endings_without_punctuation() {
+        assert_eq!(
+            split("배송 빨라요 포장도 꼼꼼하고 맛있네 재구매 의사 있음 가격은 좀 비쌈"),
+            vec![
+                "배송 빨라요",
+                "포장도 꼼꼼하고 맛있네",
+                "재구매 의사 있음",
+                "가격은 좀 비쌈"
+            ]
+        );
+        assert_eq!(
+            split("사이즈가 작다 교환 신청했죠 응대는 친절함"),
+            vec!["사이즈가 작다", "교환 신청했죠", "응대는 친절함"]
+        );
+    }
+
+    #[test]
+    fn nouns_that_look_like_endings_do_not_split() {
+        assert_eq!(
+            split("처음 써봤는데 마음에 들어요"),
+            vec!["처음 써봤는데 마음에 들어요"]
+        );
+        assert_eq!(
+            split("설명서가 필요 없을 만큼 쉬워요"),
+            vec!["설명서가 필요 없을 만큼 쉬워요"]
+        );
+        assert_eq!(
+            split("다 좋은데 배송비 포함 가격이 비싸요"),
+            vec!["다 좋은데 배송비 포함 가격이 비싸요"]
+        );
+    }
+
+    #[test]
+    fn laughter_crying_and_emoji_close_sentences_and_stay_attached() {
+        assert_eq!(
+            split("배송 완전 빠름ㅋㅋ 근데 포장이 찢어져 왔어요ㅠㅠ 다음엔 신경 써주세요"),
+            vec![
+                "배송 완전 빠름ㅋㅋ",
+                "근데 포장이 찢어져 왔어요ㅠㅠ",
+                "다음엔 신경 써주세요"
+            ]
+        );
+        assert_eq!(
+            split("너무 예뻐요 😍😍 또 살게요 ^^ 감사합니다"),
+            vec!["너무 예뻐요 😍😍", "또 살게요 ^^", "감사합니다"]
+        );
+        assert_eq!(split("좋아요 ㅋㅋ 강추"), vec!["좋아요 ㅋㅋ", "강추"]);
+    }
+
+    #[test]
+    fn numbers_urls_and_mid_sentence_ellipsis_do_not_split() {
+        assert_eq!(split("평점 3.5점 드려요"), vec!["평점 3.5점 드려요"]);
+        assert_eq!(
+            split("자세한 건 https://shop.example.co.kr/item?id=3 참고하세요"),
+            vec!["자세한 건 https://shop.example.co.kr/item?id=3 참고하세요"]
+        );
+        assert_eq!(
+            split("www.naver.com 에서 샀어요"),
+            vec!["www.naver.com 에서 샀어요"]
+        );
+        assert_eq!(
+            split("연기는 좋았지만... 스토리가 너무 뻔해서 아쉬웠다"),
+            vec!["연기는 좋았지만... 스토리가 너무 뻔해서 아쉬웠다"]
+        );
+        assert_eq!(
+            split("1. 배송이 느림 2. 포장 불량"),
+            vec!["1. 배송이 느림", "2. 포장 불량"]
+        );
+    }
+
+    #[test]
+    fn ellipsis_and_tilde_after_final_ending_split() {
+        assert_eq!(
+            split("정말 감동이었어요... 또 보고 싶네요~ 강력 추천합니다"),
+            vec!["정말 감동이었어요...", "또 보고 싶네요~", "강력 추천합니다"]
+        );
+        assert_eq!(split("정말~ 맛있어요"), vec!["정말~ 맛있어요"]);
+    }
+
+    #[test]
+    fn splits_inside_words_when_the_space_is_missing() {
+        assert_eq!(
+            split("좋아요.배송도 빨라요!!재구매할게요"),
+            vec!["좋아요.", "배송도 빨라요!!", "재구매할게요"]
+        );
+        assert_eq!(
+            split("느낌이 다르네요. 토토의 첫사랑이 참 풋풋했음을 느낍니다~~그리고 음악도 최고!"),
+            vec![
+                "느낌이 다르네요.",
+                "토토의 첫사랑이 참 풋풋했음을 느낍니다~~",
+                "그리고 음악도 최고!"
+            ]
+        );
+        assert_eq!(
+            split("최고ㅋㅋ다음에도 살게요"),
+            vec!["최고ㅋㅋ", "다음에도 살게요"]
+        );
+    }
+
+    #[test]
+    fn newlines_always_split() {
+        assert_eq!(
+            split("장점: 가볍다\n단점: 배터리가 빨리 닳는\n\n총평 그럭저럭"),
+            vec!["장점: 가볍다", "단점: 배터리가 빨리 닳는", "총평 그럭저럭"]
+        );
+    }
+
+    #[test]
+    fn short_fragments_merge_into_neighbours() {
+        assert_eq!(split("별로예요. ㅠ"), vec!["별로예요. ㅠ"]);
+        assert_eq!(split("!\n괜찮아요"), vec!["!\n괜찮아요"]);
+        assert_eq!(split("ㅋ"), vec!["ㅋ"]);
+    }
+
+    #[test]
+    fn ranges_are_valid_byte_ranges_for_any_input() {
+        let inputs = [
+            "😀",
+            "...",
+            "a.b.c. d! e? f",
+            "ㅋㅋㅋ\r\nㅎㅎㅎ",
+            "끝났다.\u{2028}다음",
+            "“좋아요!” 그녀가 말했다. 정말요?",
+        ];
+        for text in inputs {
+            let ranges = split_sentences(text);
+            let mut prev_end = 0;
+            for &(s, e) in &ranges {
+                assert!(
+                    s < e && e <= text.len() && s >= prev_end,
+                    "{text:?}: {ranges:?}"
+                );
+                assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+                prev_end = e;
+            }
+        }
+        assert_eq!(
+            split("“좋아요!” 그녀가 말했다. 정말요?"),
+            vec!["“좋아요!”", "그녀가 말했다.", "정말요?"]
+        );
+    }
+}

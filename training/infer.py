@@ -1,0 +1,91 @@
+"""Batched inference helpers shared by calibrate/export/eval."""
+import json
+import os
+
+import numpy as np
+import torch
+
+from model import SentimentModel
+
+PAD = 1
+
+
+def logits_for(model, seqs, bs=64, max_len=128):
+    """Returns (sentiment logits [N,3], emotion logits [N,E]) in the input order, fp32."""
+    order = np.argsort([len(s) for s in seqs], kind="stable")
+    s_out = np.zeros((len(seqs), 3), dtype=np.float32)
+    e_out = np.zeros((len(seqs), model.emotion_head.out_features), dtype=np.float32)
+    model.eval()
+    with torch.no_grad():
+        for i in range(0, len(seqs), bs):
+            idx = order[i: i + bs]
+            batch = []
+            for j in idx:
+                s = np.asarray(seqs[j])
+                if len(s) > max_len:
+                    s = np.concatenate([s[: max_len - 1], s[-1:]])
+                batch.append(s)
+            L = max(len(s) for s in batch)
+            ids = np.full((len(batch), L), PAD, dtype=np.int64)
+            for k, s in enumerate(batch):
+                ids[k, : len(s)] = s
+            ids = torch.from_numpy(ids)
+            s_l, e_l, _ = model(ids, (ids != PAD).long())
+            s_out[idx] = s_l.float().numpy()
+            e_out[idx] = e_l.float().numpy()
+    return s_out, e_out
+
+
+def load_exported(model_dir):
+    """Loads models/sentiment/ (safetensors F16 + config.json + tokenizer.json) into fp32 torch."""
+    from safetensors.numpy import load_file
+    from tokenizers import Tokenizer
+
+    cfg = json.load(open(os.path.join(model_dir, "config.json"), encoding="utf-8"))
+    sd = {k: torch.from_numpy(v.astype(np.float32)) for k, v in
+          load_file(os.path.join(model_dir, "model.safetensors")).items()}
+    m = SentimentModel(cfg["vocab_size"], H=cfg["hidden_size"], layers=cfg["num_hidden_layers"],
+                       NH=cfg["num_attention_heads"], FF=cfg["intermediate_size"],
+                       maxpos=cfg["max_position_embeddings"], eps=cfg["layer_norm_eps"],
+                       n_emo=len(cfg["sori"]["emotions"]), drop=0.0)
+    m.load_candle_state_dict(sd)
+    tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+    return m.eval(), tok, cfg
+
+
+def encode(tok, texts):
+    return [np.array(e.ids, dtype=np.int64) for e in tok.encode_batch(list(texts), add_special_tokens=True)]
+
+
+def softmax(x):
+    x = x - x.max(-1, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(-1, keepdims=True)
+
+
+def ece(probs, y, bins=15):
+    conf = probs.max(-1)
+    pred = probs.argmax(-1)
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            total += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
+    return float(total)
+
+
+def fit_temperature(logits, y):
+    lt = torch.zeros(1, requires_grad=True)
+    L = torch.from_numpy(logits)
+    Y = torch.from_numpy(y).long()
+    opt = torch.optim.LBFGS([lt], lr=0.1, max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(L / lt.exp(), Y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(lt.exp())
