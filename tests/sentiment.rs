@@ -1,0 +1,161 @@
+//! The committed sentiment model, used for real: in the index, in `sori analyze`, in `sori eval`.
+
+mod common;
+
+use std::process::Command;
+
+use common::{ctx, fixture, ids};
+
+fn sori() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sori"))
+}
+
+#[test]
+fn ingest_fills_sentiment_and_search_filters_and_facets_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    sori::jobs::run_ingest(
+        &c,
+        &sori::jobs::IngestRequest {
+            files: vec![fixture("reviews.csv").display().to_string()],
+            kind: None,
+            map: None,
+            format: None,
+            source: Some("t".into()),
+            strict: false,
+            sentiment: true,
+        },
+    )
+    .unwrap();
+    // Both angry delivery complaints are negative; the happy one is not.
+    assert_eq!(ids(&c, "sentiment:negative 배송"), vec!["t:r1", "t:r8"]);
+    assert!(ids(&c, "sentiment:positive").contains(&"t:r3".to_string()));
+    assert_eq!(ids(&c, "sentiment:부정 배송"), vec!["t:r1", "t:r8"]);
+    let r = sori::jobs::run_search(&c, "", 20, vec!["sentiment".into()]).unwrap();
+    let total: u64 = r.facets["sentiment"].iter().map(|f| f.count).sum();
+    assert_eq!(total, 12, "every document has a sentiment: {:?}", r.facets);
+    let hit = r.hits.iter().find(|h| h.id == "t:r1").unwrap();
+    assert_eq!(hit.sentiment.as_deref(), Some("negative"));
+    assert!(hit.sentiment_score.unwrap() < -0.3);
+}
+
+#[test]
+fn analyze_writes_one_json_line_per_record_with_the_documented_fields() {
+    let mut child = sori()
+        .args(["analyze"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            "{\"id\": \"a\", \"text\": \"배송은 빨랐어요. 그런데 품질이 너무 별로라서 환불했습니다 ㅠㅠ\"}\n{\"id\": \"b\", \"text\": \"최고예요 ㅋㅋㅋㅋ 010-1234-5678\"}\n{\"id\": \"c\"}\n"
+                .as_bytes(),
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let a = lines.iter().find(|l| l["id"] == "a").unwrap();
+    assert_eq!(a["lang"], "ko");
+    let probs = &a["sentiment"]["probs"];
+    let sum: f64 = ["negative", "neutral", "positive"]
+        .iter()
+        .map(|k| probs[k].as_f64().unwrap())
+        .sum();
+    assert!((sum - 1.0).abs() < 1e-3);
+    assert_eq!(a["sentences"].as_array().unwrap().len(), 2);
+    assert!(a["emotions"].is_array());
+    let b = lines.iter().find(|l| l["id"] == "b").unwrap();
+    assert_eq!(b["sentiment"]["label"], "positive");
+    assert!(b["text"].as_str().unwrap().contains("[전화번호]"));
+    assert_eq!(b["text"].as_str().unwrap().matches('ㅋ').count(), 2);
+    // A record without text is reported in the stream, not dropped.
+    let c = lines.iter().find(|l| l["line"] == 3).unwrap();
+    assert!(c["error"].as_str().unwrap().contains("no text"));
+}
+
+#[test]
+fn eval_reports_consistent_metrics_on_the_mini_set() {
+    let out = sori()
+        .args(["eval", "sentiment", "--json", "--data"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpora/eval/sentiment-mini.tsv"
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["n"], 60);
+    let m = r["confusion"].as_array().unwrap();
+    let diag: u64 = (0..3).map(|i| m[i][i].as_u64().unwrap()).sum();
+    let all: u64 = m
+        .iter()
+        .flat_map(|row| row.as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(all, 60);
+    assert!((r["accuracy"].as_f64().unwrap() - diag as f64 / 60.0).abs() < 1e-9);
+    // Obvious polarity: the model must get most of these right.
+    assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
+    let binary = sori()
+        .args([
+            "eval",
+            "sentiment",
+            "--json",
+            "--scheme",
+            "binary",
+            "--data",
+        ])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpora/eval/sentiment-mini.tsv"
+        ))
+        .output()
+        .unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&binary.stdout).unwrap();
+    assert_eq!(b["n"], 40);
+    assert!(b["accuracy"].as_f64().unwrap() >= 0.9, "{b}");
+}
+
+#[test]
+fn cli_errors_name_the_problem_and_give_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sori()
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args(["search", "배송"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no index") && err.contains("hint:"), "{err}");
+
+    let out = sori()
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args(["ingest", "--strict"])
+        .arg(fixture("bad.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.csv:3") && err.contains("created_at"),
+        "{err}"
+    );
+}
