@@ -168,6 +168,10 @@ def main():
                      "fb_train": [r[3] for r in fb["train"]], "fb_dev": [r[3] for r in fb["dev"]],
                      "fb_test": [r[3] for r in fb["test"]],
                      "mini": [t for _, t, _ in mini]}, f, protocol=4)
+    # Texts of feedback-ko train+dev as read now: eval.py --exclude drops them from test, so a
+    # later re-split of feedback-ko can never leak training rows into a reported test score.
+    with open(os.path.join(a.out, "fb_seen_texts.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(r[3] + "\n" for s in ("train", "dev") for r in fb[s]))
     print(f"done ({time.time()-t0:.0f}s)")
 
 

@@ -37,4 +37,5 @@ $RUNPY "$HERE/sanity_e5.py" "$WORK/e5s_fp32.pt"
   --lr 1e-4 --fb-repeat 6
 [ -f "$RUN/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$RUN"
 $RUNPY "$HERE/export.py" --run "$RUN" --out "$OUT" --name "$NAME"
-$RUNPY "$HERE/eval.py" --model-dir "$OUT" --baseline --json "$RUN/eval.json"
+$RUNPY "$HERE/eval.py" --model-dir "$OUT" --baseline --json "$RUN/eval.json" \
+  --exclude "$WORK/data/fb_seen_texts.txt"
