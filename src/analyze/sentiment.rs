@@ -834,14 +834,9 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sentiment")
     }
 
-    /// The committed model, or None (with a note) while it has not landed yet.
+    /// The committed model: these tests run the real one, never a stand-in.
     fn committed_model() -> Option<SentimentModel> {
-        let dir = model_dir();
-        if !dir.join("model.safetensors").exists() {
-            eprintln!("SKIP: {} has no model yet", dir.display());
-            return None;
-        }
-        Some(SentimentModel::load(&dir).expect("committed model loads"))
+        Some(SentimentModel::load(&model_dir()).expect("committed model loads"))
     }
 
     #[test]
