@@ -3,7 +3,7 @@ candle BERT names + heads, config.json with the "sori" block, and the pruned tok
 Then reload the exported files with an independent numpy forward pass and compare to the
 training model's fp32 output.
 
-usage: python export.py --run RUN_DIR --out ../models/sentiment [--version 0.1.0]
+usage: python export.py --run RUN_DIR --out ../models/sentiment [--version 0.2.0]
 """
 import argparse
 import json
@@ -69,7 +69,7 @@ def main():
     ap.add_argument("--run", required=True)
     ap.add_argument("--data", default=os.path.join(common.WORK, "data"))
     ap.add_argument("--out", default=os.path.join(common.ROOT, "models", "sentiment"))
-    ap.add_argument("--version", default="0.1.0")
+    ap.add_argument("--version", default="0.2.0")
     ap.add_argument("--name", default="sori-sentiment-ko-small")
     a = ap.parse_args()
     from safetensors.numpy import load_file, save_file

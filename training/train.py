@@ -87,8 +87,41 @@ def build_sentiment_train(d, a, rng):
     fb = d.get("fb_train", {"ids": []})
     fb_items = [(fb["ids"][i], int(fb["y"][i])) for i in range(len(fb["ids"]))]
     items += fb_items * a.fb_repeat
+    ex_items = read_extra_feedback(a.extra_feedback, a.data) if a.extra_feedback else []
+    items += ex_items * a.extra_repeat
     print(f"sentiment train: {len(items)} (en {len(en_items)}x{a.en_repeat}, "
-          f"feedback {len(fb_items)}x{a.fb_repeat})", flush=True)
+          f"feedback {len(fb_items)}x{a.fb_repeat}, extra {len(ex_items)}x{a.extra_repeat})", flush=True)
+    return items
+
+
+def char_trigrams(text):
+    t = "".join(text.split())
+    return {t[i:i + 3] for i in range(max(1, len(t) - 2))}
+
+
+def read_extra_feedback(path, data_dir):
+    """Extra project-written training rows, tokenized with the pruned tokenizer the runtime uses.
+
+    The same writer produced the feedback-ko test set, so a row that is a near copy of a test
+    row (character-trigram Jaccard >= 0.5) would inflate the reported test score: drop it."""
+    import csv
+    from tokenizers import Tokenizer
+    test = [char_trigrams(r[3]) for r in common.read_feedback("test")]
+    tok = Tokenizer.from_file(os.path.join(data_dir, "tokenizer.json"))
+    items, dropped = [], 0
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            lab = (row.get("label") or "").strip().lower()
+            text = (row.get("text") or "").strip()
+            if lab not in common.LABELS or not text:
+                continue
+            g = char_trigrams(text)
+            if any(len(g & t) / len(g | t) >= 0.5 for t in test):
+                dropped += 1
+                continue
+            ids = np.array(tok.encode(text).ids, dtype=np.int32)
+            items.append((ids, common.LABELS.index(lab)))
+    print(f"extra feedback: {len(items)} rows ({dropped} near-duplicates of test rows dropped)", flush=True)
     return items
 
 
@@ -113,6 +146,13 @@ def main():
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--ckpt-minutes", type=float, default=8.0)
     ap.add_argument("--no-bf16", action="store_true")
+    ap.add_argument("--warm-start", default=None,
+                    help="final.pt of an earlier run: continue from its weights and heads "
+                         "(fresh optimiser and schedule) instead of the pretrained encoder")
+    ap.add_argument("--extra-feedback", default=None,
+                    help="train-only TSV (id, domain, stars, label, text), e.g. "
+                         "corpora/feedback-ko/extra.tsv; rows near-duplicating a test row are dropped")
+    ap.add_argument("--extra-repeat", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
@@ -130,6 +170,9 @@ def main():
 
     model = from_pretrained(torch.load(a.init, weights_only=False), d["new2old"], a.layers,
                             n_emo=len(common.EMOTIONS))
+    if a.warm_start:
+        model.load_state_dict(torch.load(a.warm_start, weights_only=False))
+        print(f"warm start from {a.warm_start}", flush=True)
     nparam = sum(p.numel() for p in model.parameters())
     print(f"model: {a.layers} layers, vocab {len(d['new2old'])}, {nparam/1e6:.1f}M params", flush=True)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]

@@ -9,7 +9,10 @@ import pathlib
 import sys
 
 HEADER = ["id", "domain", "stars", "label", "text"]
-DOMAINS = ["shopping", "delivery", "app", "hotel", "game", "service", "restaurant"]
+DOMAINS = ["shopping", "delivery", "app", "hotel", "game", "service", "restaurant",
+           # extra.tsv splits "service" finer and adds a few more
+           "telecom", "finance", "beauty", "travel", "education", "electronics",
+           "subscription", "health", "car"]
 LABELS = ["negative", "neutral", "positive"]
 
 

@@ -6,6 +6,10 @@
 //! sentence-level scores useless; one that splits on every "요"/"다" cuts nouns such as "필요" or
 //! "바다". The rules below aim for precision: a boundary needs a clear signal, and ambiguous
 //! signals (an ellipsis, "~") count only after a sentence-final ending.
+//!
+//! Mixed feedback mostly turns on a contrastive clause inside one sentence ("배송은 빨랐는데
+//! 품질이 별로예요", "비싸지만 맛있어요", "맛있어요 근데 양이 적어요"). Such clauses are split
+//! too, so that each side gets its own score and the mix shows.
 
 /// Splits `text` into sentences, returned as byte ranges into `text` with surrounding
 /// whitespace trimmed. Fragments shorter than two characters are merged into a neighbour.
@@ -21,15 +25,19 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
         if !tail {
             if let Some(p) = pending.take() {
                 cuts.push(p);
-            } else if i > 0 && is_list_marker(s) {
-                // "1. 배송이 느림 2. 포장 불량": a numbered item starts a new sentence.
+            } else if i > 0
+                && (is_list_marker(s) || (i + 1 < words.len() && is_contrastive_connective(s)))
+            {
+                // "1. 배송이 느림 2. 포장 불량": a numbered item starts a new sentence;
+                // "근데 양이 적어요": so does a contrastive connective.
                 cuts.push(w.start);
             }
             if !is_url(s) {
                 cuts.extend(inner_breaks(s).into_iter().map(|off| w.start + off));
             }
         }
-        if is_terminal(s) || (tail && pending.is_some()) {
+        let clause_end = i + 1 < words.len() && ends_in_contrastive_ending(s);
+        if is_terminal(s) || clause_end || (tail && pending.is_some()) {
             pending = Some(w.end);
         }
         if w.newline_after || i + 1 == words.len() {
@@ -245,6 +253,47 @@ fn is_terminal(word: &str) -> bool {
     is_emoji(last) || core.ends_with("^^") || ends_in_final_ending(core)
 }
 
+/// Words that open a contrasting clause: "맛있어요 근데 양이 적어요".
+const CONTRASTIVE_CONNECTIVES: &[&str] = &[
+    "근데",
+    "그런데",
+    "하지만",
+    "그러나",
+    "그렇지만",
+    "그치만",
+    "다만",
+    "반면",
+    "반면에",
+];
+
+fn is_contrastive_connective(word: &str) -> bool {
+    let core = word.trim_end_matches([',', '.', '…', '~']);
+    CONTRASTIVE_CONNECTIVES.contains(&core)
+}
+
+/// Whether the word ends in a contrastive or background connective ending, which closes a
+/// clause: -지만 ("비싸지만"), -는데/-은데/-던데 ("빨랐는데", "좋은데"), -ㄴ데 ("비싼데").
+fn ends_in_contrastive_ending(word: &str) -> bool {
+    let core = word
+        .trim_end_matches([',', '…', '~'])
+        .trim_end_matches(is_closer);
+    if is_contrastive_connective(core) {
+        return false;
+    }
+    let syllables: Vec<char> = core.chars().collect();
+    let n = syllables.len();
+    if n < 2 || !syllables.iter().all(|&c| is_hangul_syllable(c)) {
+        return false;
+    }
+    let (prev, last) = (syllables[n - 2], syllables[n - 1]);
+    match last {
+        '만' => prev == '지' && n >= 3,
+        // A syllable closed by ㄴ before 데 is the ending -ㄴ데 (는, 은, 던, 싼, 인, 한 ...).
+        '데' => (u32::from(prev) - 0xAC00) % 28 == 4,
+        _ => false,
+    }
+}
+
 /// Byte offsets (within `word`) of sentence boundaries inside a word, where the writer left
 /// out the space: "좋아요.배송도", "느낍니다~~그리고", "최고ㅋㅋ다음에도".
 fn inner_breaks(word: &str) -> Vec<usize> {
@@ -361,16 +410,16 @@ mod tests {
     #[test]
     fn nouns_that_look_like_endings_do_not_split() {
         assert_eq!(
-            split("처음 써봤는데 마음에 들어요"),
-            vec!["처음 써봤는데 마음에 들어요"]
+            split("처음 써본 날부터 마음에 들어요"),
+            vec!["처음 써본 날부터 마음에 들어요"]
         );
         assert_eq!(
             split("설명서가 필요 없을 만큼 쉬워요"),
             vec!["설명서가 필요 없을 만큼 쉬워요"]
         );
         assert_eq!(
-            split("다 좋은데 배송비 포함 가격이 비싸요"),
-            vec!["다 좋은데 배송비 포함 가격이 비싸요"]
+            split("배송비 포함 가격이 비싸요"),
+            vec!["배송비 포함 가격이 비싸요"]
         );
     }
 
@@ -438,6 +487,42 @@ mod tests {
         assert_eq!(
             split("최고ㅋㅋ다음에도 살게요"),
             vec!["최고ㅋㅋ", "다음에도 살게요"]
+        );
+    }
+
+    #[test]
+    fn contrastive_clauses_split_so_mixed_feedback_shows() {
+        assert_eq!(
+            split("배송은 빨랐는데 품질이 별로예요"),
+            ["배송은 빨랐는데", "품질이 별로예요"]
+        );
+        assert_eq!(
+            split("가격은 좀 비싸지만 맛은 확실해요"),
+            ["가격은 좀 비싸지만", "맛은 확실해요"]
+        );
+        assert_eq!(
+            split("디자인은 예쁜데, 너무 무거움"),
+            ["디자인은 예쁜데,", "너무 무거움"]
+        );
+        assert_eq!(
+            split("맛있어요 근데 양이 적어요"),
+            ["맛있어요", "근데 양이 적어요"]
+        );
+        assert_eq!(
+            split("친절했음 하지만 해결은 안 됨"),
+            ["친절했음", "하지만 해결은 안 됨"]
+        );
+    }
+
+    #[test]
+    fn contrastive_look_alikes_do_not_split() {
+        // Sentence-final -는데요, a trailing -지만 with nothing after it, and nouns ending in 데.
+        assert_eq!(split("이거 좋은데요"), ["이거 좋은데요"]);
+        assert_eq!(split("가격이 좀 그렇지만"), ["가격이 좀 그렇지만"]);
+        assert_eq!(split("포장 데이터 만 오류"), ["포장 데이터 만 오류"]);
+        assert_eq!(
+            split("어디 가는 데 필요한 물건"),
+            ["어디 가는 데 필요한 물건"]
         );
     }
 

@@ -11,6 +11,7 @@
 //! rayon pool, and sentence-level inputs of all documents are scored in the same pass as the
 //! documents. A one-sentence document is scored once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -131,6 +132,9 @@ fn artifact(path: &Path, reason: impl Into<String>, hint: &'static str) -> Model
     }
 }
 
+/// Returns the bytes of one model file (`config.json`, ...) from wherever the model lives.
+type ReadArtifact<'a> = dyn Fn(&str) -> Result<Cow<'static, [u8]>, ModelError> + 'a;
+
 /// The `"sori"` block of config.json.
 #[derive(Debug, Clone, Deserialize)]
 struct SoriConfig {
@@ -211,15 +215,36 @@ impl SentimentModel {
         if !dir.is_dir() {
             return Err(artifact(dir, "model directory not found", HINT_DIR));
         }
-        let read = |name: &str| -> Result<(PathBuf, Vec<u8>), ModelError> {
+        let read = |name: &str| -> Result<Cow<'static, [u8]>, ModelError> {
             let path = dir.join(name);
-            match std::fs::read(&path) {
-                Ok(bytes) => Ok((path, bytes)),
-                Err(e) => Err(artifact(&path, format!("cannot read: {e}"), HINT_DIR)),
-            }
+            std::fs::read(&path)
+                .map(Cow::Owned)
+                .map_err(|e| artifact(&path, format!("cannot read: {e}"), HINT_DIR))
         };
+        Self::from_files(dir, &read)
+    }
 
-        let (config_path, config_bytes) = read("config.json")?;
+    /// The default model (`models/sentiment` of the source tree), built into the binary so
+    /// that a copied or installed `sori` needs no files beside it.
+    pub fn embedded() -> Result<Self, ModelError> {
+        let read = |name: &str| -> Result<Cow<'static, [u8]>, ModelError> {
+            Ok(Cow::Borrowed(match name {
+                "config.json" => include_bytes!("../../models/sentiment/config.json"),
+                "tokenizer.json" => include_bytes!("../../models/sentiment/tokenizer.json"),
+                _ => include_bytes!("../../models/sentiment/model.safetensors"),
+            }))
+        };
+        Self::from_files(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment")),
+            &read,
+        )
+    }
+
+    /// Builds the model from the artifact files that `read` returns by name; `dir` names them
+    /// in errors. Files are read one at a time, so a bad config fails before 30 MB are read.
+    fn from_files(dir: &Path, read: &ReadArtifact<'_>) -> Result<Self, ModelError> {
+        let config_bytes = read("config.json")?;
+        let config_path = dir.join("config.json");
         let config_text = std::str::from_utf8(&config_bytes)
             .map_err(|e| artifact(&config_path, format!("not UTF-8: {e}"), HINT_CONFIG))?;
         let bert_config: BertConfig = serde_json::from_str(config_text)
@@ -235,8 +260,8 @@ impl SentimentModel {
             .sori;
         let pooling = validate_config(&config_path, &bert_config, &sori)?;
 
-        let (tok_path, tok_bytes) = read("tokenizer.json")?;
-        let mut tokenizer = Tokenizer::from_bytes(&tok_bytes)
+        let tok_path = dir.join("tokenizer.json");
+        let mut tokenizer = Tokenizer::from_bytes(read("tokenizer.json")?)
             .map_err(|e| artifact(&tok_path, format!("cannot load tokenizer: {e}"), HINT_DIR))?;
         tokenizer
             .with_truncation(Some(TruncationParams {
@@ -260,7 +285,8 @@ impl SentimentModel {
             ));
         }
 
-        let (weights_path, weights_bytes) = read("model.safetensors")?;
+        let weights_path = dir.join("model.safetensors");
+        let weights_bytes = read("model.safetensors")?;
         let device = Device::Cpu;
         let bad_weights = |reason: String| artifact(&weights_path, reason, HINT_WEIGHTS);
         let tensors = candle_core::safetensors::load_buffer(&weights_bytes, &device)
@@ -314,7 +340,7 @@ impl SentimentModel {
         })
     }
 
-    /// Identifies the model: config `sori.name` and `sori.version` ("sori-sentiment-ko-small-0.1.0"),
+    /// Identifies the model: config `sori.name` and `sori.version` ("sori-sentiment-ko-small-0.2.0"),
     /// either alone, else the directory name.
     pub fn name(&self) -> &str {
         &self.name
@@ -1025,6 +1051,21 @@ mod tests {
             assert!(s.probs.iter().all(|p| (0.0..=1.0).contains(p)));
             assert!((s.score - (s.probs[2] - s.probs[0])).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn embedded_model_is_the_committed_model() {
+        let Some(from_disk) = committed_model() else {
+            return;
+        };
+        let embedded = SentimentModel::embedded().unwrap();
+        assert_eq!(embedded.name(), from_disk.name());
+        let texts = ["배송이 빨라서 정말 좋아요", "환불해 주세요 불량이에요"];
+        let (a, b) = (
+            embedded.predict_batch(&texts).unwrap(),
+            from_disk.predict_batch(&texts).unwrap(),
+        );
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Reads CSV, TSV and JSONL into uniform rows of named string values. A row that cannot be read
 //! becomes a [`Rejection`] with its line, never an error that stops the run.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use super::mapping::Format;
 use super::Rejection;
@@ -29,12 +31,17 @@ pub fn read(input: Box<dyn Read>, format: Format, file: &str) -> std::io::Result
 }
 
 fn delimited(input: Box<dyn Read>, delimiter: u8, file: &str) -> std::io::Result<Rows> {
+    let quoting = delimiter == b',';
+    let seen = Rc::new(RefCell::new(SeenBytes::default()));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         // TSV exports rarely quote, and a stray quote must not swallow the rest of the file.
-        .quoting(delimiter == b',')
-        .from_reader(input);
+        .quoting(quoting)
+        .from_reader(RecordingReader {
+            inner: input,
+            seen: Rc::clone(&seen),
+        });
     let header: Vec<String> = reader
         .byte_headers()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?
@@ -52,44 +59,154 @@ fn delimited(input: Box<dyn Read>, delimiter: u8, file: &str) -> std::io::Result
         .collect();
     let file = file.to_owned();
     let names = header.clone();
-    let rows = reader.into_byte_records().map(move |rec| {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            Rejection::new(&file, line, None, format!("unreadable row: {e}"), None)
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.len() != names.len() {
-            return Err(Rejection::new(
-                &file,
-                line,
-                None,
-                format!("row has {} fields, header has {}", rec.len(), names.len()),
-                Some(lossy_row(&rec)),
-            ));
-        }
-        let mut values = BTreeMap::new();
-        for (name, raw) in names.iter().zip(rec.iter()) {
-            match std::str::from_utf8(raw) {
-                Ok(v) => {
-                    values.insert(name.clone(), v.to_owned());
-                }
-                Err(_) => {
-                    return Err(Rejection::new(
-                        &file,
-                        line,
-                        Some(name.clone()),
-                        "invalid UTF-8 (is the file EUC-KR/CP949? convert it with `iconv -f cp949 -t utf-8`)".into(),
-                        Some(lossy_row(&rec)),
-                    ))
-                }
+    let mut records = reader.into_byte_records();
+    let mut pending: Option<(Result<Row, Rejection>, u64)> = None;
+    let rows = std::iter::from_fn(move || loop {
+        let Some(rec) = records.next() else {
+            // The csv crate accepts a quote still open at the end of input as a field, which
+            // silently folds every following line into one value: reject that last record.
+            let (row, start) = pending.take()?;
+            if quoting && seen.borrow().ends_inside_quotes(start, delimiter) {
+                let line = match &row {
+                    Ok(r) => r.line,
+                    Err(r) => r.line,
+                };
+                let raw = seen.borrow().text_from(start);
+                let swallowed = raw.lines().count().saturating_sub(1);
+                return Some(Err(Rejection::new(
+                    &file,
+                    line,
+                    None,
+                    format!(
+                        "unterminated quote: a field opened with \" is never closed, so the \
+                         rest of the file ({swallowed} more lines) was read as one value; close \
+                         the quote (write a literal quote as \"\") and ingest the file again"
+                    ),
+                    Some(raw),
+                )));
             }
+            return Some(row);
+        };
+        let start = match &rec {
+            Ok(r) => r.position().map_or(0, |p| p.byte()),
+            Err(e) => e.position().map_or(0, |p| p.byte()),
+        };
+        seen.borrow_mut().forget_before(start);
+        let row = convert(rec, &names, &file);
+        if let Some((prev, _)) = pending.replace((row, start)) {
+            return Some(prev);
         }
-        Ok(Row { line, values })
     });
     Ok(Rows {
         header,
         rows: Box::new(rows),
     })
+}
+
+fn convert(
+    rec: csv::Result<csv::ByteRecord>,
+    names: &[String],
+    file: &str,
+) -> Result<Row, Rejection> {
+    let rec = rec.map_err(|e| {
+        let line = e.position().map_or(0, |p| p.line());
+        Rejection::new(file, line, None, format!("unreadable row: {e}"), None)
+    })?;
+    let line = rec.position().map_or(0, |p| p.line());
+    if rec.len() != names.len() {
+        return Err(Rejection::new(
+            file,
+            line,
+            None,
+            format!("row has {} fields, header has {}", rec.len(), names.len()),
+            Some(lossy_row(&rec)),
+        ));
+    }
+    let mut values = BTreeMap::new();
+    for (name, raw) in names.iter().zip(rec.iter()) {
+        match std::str::from_utf8(raw) {
+            Ok(v) => {
+                values.insert(name.clone(), v.to_owned());
+            }
+            Err(_) => {
+                return Err(Rejection::new(
+                    file,
+                    line,
+                    Some(name.clone()),
+                    "invalid UTF-8 (is the file EUC-KR/CP949? convert it with `iconv -f cp949 -t utf-8`)".into(),
+                    Some(lossy_row(&rec)),
+                ))
+            }
+        }
+    }
+    Ok(Row { line, values })
+}
+
+/// The input bytes from the start of the current record on (the csv reader's read-ahead
+/// included), so the final record can be re-scanned for a quote left open.
+#[derive(Default)]
+struct SeenBytes {
+    /// Stream offset of `bytes[0]`.
+    offset: u64,
+    bytes: Vec<u8>,
+}
+
+impl SeenBytes {
+    fn forget_before(&mut self, pos: u64) {
+        let n = (pos.saturating_sub(self.offset) as usize).min(self.bytes.len());
+        self.bytes.drain(..n);
+        self.offset += n as u64;
+    }
+
+    fn from(&self, pos: u64) -> &[u8] {
+        let skip = (pos.saturating_sub(self.offset) as usize).min(self.bytes.len());
+        &self.bytes[skip..]
+    }
+
+    fn text_from(&self, pos: u64) -> String {
+        String::from_utf8_lossy(self.from(pos))
+            .trim_end()
+            .to_owned()
+    }
+
+    /// The csv crate's quoting rules: a quote opens a quoted field only at a field's start,
+    /// `""` inside it is a literal quote, and any other quote closes it.
+    fn ends_inside_quotes(&self, pos: u64, delimiter: u8) -> bool {
+        let raw = self.from(pos);
+        let (mut in_quotes, mut field_start, mut i) = (false, true, 0);
+        while i < raw.len() {
+            let c = raw[i];
+            if in_quotes {
+                if c == b'"' {
+                    if raw.get(i + 1) == Some(&b'"') {
+                        i += 1;
+                    } else {
+                        in_quotes = false;
+                    }
+                }
+            } else if c == b'"' && field_start {
+                in_quotes = true;
+                field_start = false;
+            } else {
+                field_start = c == delimiter || c == b'\n' || c == b'\r';
+            }
+            i += 1;
+        }
+        in_quotes
+    }
+}
+
+struct RecordingReader {
+    inner: Box<dyn Read>,
+    seen: Rc<RefCell<SeenBytes>>,
+}
+
+impl Read for RecordingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
 }
 
 fn lossy_row(rec: &csv::ByteRecord) -> String {
@@ -228,6 +345,28 @@ mod tests {
         assert_eq!(ok.values["stars"], "5");
         assert_eq!(r[1].as_ref().unwrap_err().line, 3);
         assert!(r[2].as_ref().unwrap_err().reason.contains("not an object"));
+    }
+
+    #[test]
+    fn unterminated_quote_is_rejected_not_folded_into_one_row() {
+        let data = "id,text\n1,좋아요\n2,\"배송이 늦어요\n3,별로\n4,최고\n".as_bytes();
+        let (_, r) = rows(data, Format::Csv);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].as_ref().unwrap().values["text"], "좋아요");
+        let rej = r[1].as_ref().unwrap_err();
+        assert_eq!(rej.line, 3);
+        assert!(rej.reason.contains("unterminated quote"), "{}", rej.reason);
+        assert!(rej.reason.contains("2 more lines"), "{}", rej.reason);
+        assert!(rej.raw.as_deref().unwrap().contains("4,최고"));
+    }
+
+    #[test]
+    fn closed_and_escaped_quotes_at_end_of_file_are_fine() {
+        let data = "id,text\n1,\"그냥 \"\"보통\"\"\"\n2,\"a,b\"".as_bytes();
+        let (_, r) = rows(data, Format::Csv);
+        let r: Vec<Row> = r.into_iter().map(Result::unwrap).collect();
+        assert_eq!(r[0].values["text"], "그냥 \"보통\"");
+        assert_eq!(r[1].values["text"], "a,b");
     }
 
     #[test]

@@ -48,7 +48,13 @@ pub fn models_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
 }
 
+/// `default` is the model built into the binary (a `SORI_MODELS_DIR` overrides it);
+/// `accurate` and paths are read from disk.
 pub fn load_model(name: &str) -> Result<SentimentModel, Error> {
+    if name == "default" && std::env::var_os("SORI_MODELS_DIR").is_none() {
+        return SentimentModel::embedded()
+            .map_err(|e| crate::error::InternalError::Model(e.to_string()).into());
+    }
     let dir = match name {
         "default" => models_dir().join("sentiment"),
         "accurate" => models_dir().join("sentiment-accurate"),
