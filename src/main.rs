@@ -179,6 +179,10 @@ struct BenchArgs {
     /// Also run the sentiment model during ingest.
     #[arg(long)]
     with_sentiment: bool,
+    /// The model of the doc-level stage: `default`, `accurate` or a model directory (the
+    /// ingest stage always runs the default model).
+    #[arg(long, default_value = "default")]
+    model: String,
     #[arg(long)]
     json: bool,
 }
@@ -308,7 +312,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         },
         Command::Demo(a) => jobs::demo::run(&ctx, a.keep, &mut out)?,
         Command::Bench(a) => {
-            let r = jobs::bench::run(&ctx, &a.corpus, a.reviews, a.with_sentiment)?;
+            let r = jobs::bench::run(&ctx, &a.corpus, a.reviews, a.with_sentiment, &a.model)?;
             if a.json {
                 sori::report::json(&mut out, &r)?;
             } else {

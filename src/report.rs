@@ -170,8 +170,8 @@ pub fn segments_summary(out: &mut impl Write, s: &SegmentsSummary) -> Result<(),
 pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<(), Error> {
     writeln!(
         out,
-        "model: {}  data: {}  scheme: {}  n = {}",
-        r.model, r.data, r.scheme, r.n
+        "model: {} ({})  data: {}  scheme: {}  n = {}",
+        r.model, r.precision, r.data, r.scheme, r.n
     )?;
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;
     writeln!(out, "macro-F1  {:.4}", r.macro_f1)?;

@@ -171,8 +171,18 @@ def main():
     model = from_pretrained(torch.load(a.init, weights_only=False), d["new2old"], a.layers,
                             n_emo=len(common.EMOTIONS))
     if a.warm_start:
-        model.load_state_dict(torch.load(a.warm_start, weights_only=False))
-        print(f"warm start from {a.warm_start}", flush=True)
+        # A shallower run may seed a deeper model: its layers, embeddings and heads are
+        # loaded, the layers it lacks keep their pretrained mE5 weights.
+        missing, unexpected = model.load_state_dict(torch.load(a.warm_start, weights_only=False),
+                                                    strict=False)
+        if unexpected:
+            raise SystemExit(f"warm start {a.warm_start}: unexpected tensors {unexpected[:5]}")
+        fresh = sorted({k.split(".")[1] for k in missing if k.startswith("layers.")}
+                       | {k for k in missing if not k.startswith("layers.")})
+        if any(not k.isdigit() for k in fresh):
+            raise SystemExit(f"warm start {a.warm_start}: missing non-layer tensors {fresh}")
+        print(f"warm start from {a.warm_start}"
+              + (f" (pretrained layers kept: {', '.join(fresh)})" if fresh else ""), flush=True)
     nparam = sum(p.numel() for p in model.parameters())
     print(f"model: {a.layers} layers, vocab {len(d['new2old'])}, {nparam/1e6:.1f}M params", flush=True)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]

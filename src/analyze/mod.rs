@@ -4,6 +4,7 @@
 
 pub mod components;
 pub mod keywords;
+pub mod matmul;
 pub mod morph;
 pub mod sentence;
 pub mod sentiment;

@@ -217,7 +217,7 @@ fn has_final_consonant(s: &str) -> bool {
     s.chars()
         .last()
         .filter(|c| ('\u{AC00}'..='\u{D7A3}').contains(c))
-        .is_some_and(|c| (c as u32 - 0xAC00) % 28 != 0)
+        .is_some_and(|c| !(c as u32 - 0xAC00).is_multiple_of(28))
 }
 
 /// MeCab's `max-grouping-size`: the longest run of same-class characters (beyond the first)

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
+use super::matmul::{PackedWeight, Precision};
 use super::sentence::split_sentences;
 
 /// Labels the sentiment head must produce, in head-row order.
@@ -212,6 +213,11 @@ impl SentimentModel {
     /// Loads a model directory (`models/sentiment` or any directory in the same format).
     /// Weights stored as F16 are converted to F32, which candle's CPU kernels run fastest.
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
+        Self::load_with(dir, Precision::from_env())
+    }
+
+    /// [`SentimentModel::load`] with the dense layers' arithmetic chosen by the caller.
+    pub fn load_with(dir: &Path, precision: Precision) -> Result<Self, ModelError> {
         if !dir.is_dir() {
             return Err(artifact(dir, "model directory not found", HINT_DIR));
         }
@@ -221,12 +227,17 @@ impl SentimentModel {
                 .map(Cow::Owned)
                 .map_err(|e| artifact(&path, format!("cannot read: {e}"), HINT_DIR))
         };
-        Self::from_files(dir, &read)
+        Self::from_files(dir, &read, precision)
     }
 
     /// The default model (`models/sentiment` of the source tree), built into the binary so
     /// that a copied or installed `sori` needs no files beside it.
     pub fn embedded() -> Result<Self, ModelError> {
+        Self::embedded_with(Precision::from_env())
+    }
+
+    /// [`SentimentModel::embedded`] with the dense layers' arithmetic chosen by the caller.
+    pub fn embedded_with(precision: Precision) -> Result<Self, ModelError> {
         let read = |name: &str| -> Result<Cow<'static, [u8]>, ModelError> {
             Ok(Cow::Borrowed(match name {
                 "config.json" => include_bytes!("../../models/sentiment/config.json"),
@@ -237,12 +248,17 @@ impl SentimentModel {
         Self::from_files(
             Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/sentiment")),
             &read,
+            precision,
         )
     }
 
     /// Builds the model from the artifact files that `read` returns by name; `dir` names them
     /// in errors. Files are read one at a time, so a bad config fails before 30 MB are read.
-    fn from_files(dir: &Path, read: &ReadArtifact<'_>) -> Result<Self, ModelError> {
+    fn from_files(
+        dir: &Path,
+        read: &ReadArtifact<'_>,
+        precision: Precision,
+    ) -> Result<Self, ModelError> {
         let config_bytes = read("config.json")?;
         let config_path = dir.join("config.json");
         let config_text = std::str::from_utf8(&config_bytes)
@@ -302,7 +318,7 @@ impl SentimentModel {
             })
             .collect::<Result<HashMap<String, Tensor>, ModelError>>()?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
-        let encoder = Encoder::load(&vb, &bert_config)
+        let encoder = Encoder::load(&vb, &bert_config, precision)
             .map_err(|e| bad_weights(format!("BERT encoder: {e}")))?;
         let hidden = bert_config.hidden_size;
         let sentiment_head = candle_nn::linear(hidden, 3, vb.pp("sentiment_head"))
@@ -347,6 +363,14 @@ impl SentimentModel {
     }
 
     /// Emotion labels the model scores, in head order.
+    /// The arithmetic the dense layers run in: "bf16" (AVX-512 BF16) or "f32".
+    pub fn precision(&self) -> &'static str {
+        match self.encoder.layers.first() {
+            Some(layer) if layer.qkv_weight.is_bf16() => "bf16",
+            _ => "f32",
+        }
+    }
+
     pub fn emotion_labels(&self) -> &[String] {
         &self.emotions
     }
@@ -507,7 +531,7 @@ struct Encoder {
 
 struct EncoderLayer {
     /// Query, key and value projections as one `[hidden, 3 * hidden]` product.
-    qkv_weight: Tensor,
+    qkv_weight: PackedWeight,
     qkv_bias: BiasActivation,
     attention_out: Dense,
     attention_norm: Norm,
@@ -517,10 +541,10 @@ struct EncoderLayer {
     output_norm: Norm,
 }
 
-/// A linear layer kept as a pre-transposed `[in, out]` weight, so `x.matmul(w)` is a plain
+/// A linear layer kept as a pre-transposed `[in, out]` weight, so `x @ w` is a plain
 /// row-major product; the bias is added in place together with the residual.
 struct Dense {
-    weight: Tensor,
+    weight: PackedWeight,
     bias: Vec<f32>,
 }
 
@@ -531,16 +555,21 @@ struct Norm {
 }
 
 impl Dense {
-    fn load(vb: &VarBuilder, in_dim: usize, out_dim: usize) -> candle_core::Result<Self> {
+    fn load(
+        vb: &VarBuilder,
+        in_dim: usize,
+        out_dim: usize,
+        precision: Precision,
+    ) -> candle_core::Result<Self> {
         Ok(Dense {
-            weight: vb.get((out_dim, in_dim), "weight")?.t()?.contiguous()?,
+            weight: PackedWeight::new(vb.get((out_dim, in_dim), "weight")?.t()?, precision)?,
             bias: vb.get(out_dim, "bias")?.to_vec1()?,
         })
     }
 
     /// `x W + b + residual`, with the sums written into the product's fresh storage.
     fn forward_residual(&self, x: &Tensor, residual: &Tensor) -> candle_core::Result<Tensor> {
-        let y = x.matmul(&self.weight)?;
+        let y = self.weight.matmul(x)?;
         y.inplace_op2(&residual.contiguous()?, &BiasResidual { bias: &self.bias })?;
         Ok(y)
     }
@@ -561,7 +590,7 @@ impl Norm {
 }
 
 impl Encoder {
-    fn load(vb: &VarBuilder, cfg: &BertConfig) -> candle_core::Result<Self> {
+    fn load(vb: &VarBuilder, cfg: &BertConfig, precision: Precision) -> candle_core::Result<Self> {
         let (h, heads) = (cfg.hidden_size, cfg.num_attention_heads);
         let emb = vb.pp("embeddings");
         let word_embeddings = emb.get((cfg.vocab_size, h), "word_embeddings.weight")?;
@@ -588,12 +617,12 @@ impl Encoder {
                 let qkv_b = Tensor::cat(&[(qb * scale)?, kb, vb_], 0)?;
                 let intermediate = vb.pp("intermediate").pp("dense");
                 Ok(EncoderLayer {
-                    qkv_weight: qkv_w.t()?.contiguous()?,
+                    qkv_weight: PackedWeight::new(qkv_w.t()?, precision)?,
                     qkv_bias: BiasActivation {
                         bias: qkv_b.to_vec1()?,
                         act: None,
                     },
-                    attention_out: Dense::load(&attn.pp("output").pp("dense"), h, h)?,
+                    attention_out: Dense::load(&attn.pp("output").pp("dense"), h, h, precision)?,
                     attention_norm: Norm::load(
                         &attn.pp("output").pp("LayerNorm"),
                         h,
@@ -603,8 +632,13 @@ impl Encoder {
                         bias: intermediate.get(cfg.intermediate_size, "bias")?.to_vec1()?,
                         act: Some(cfg.hidden_act),
                     },
-                    intermediate: Dense::load(&intermediate, h, cfg.intermediate_size)?,
-                    output: Dense::load(&vb.pp("output").pp("dense"), cfg.intermediate_size, h)?,
+                    intermediate: Dense::load(&intermediate, h, cfg.intermediate_size, precision)?,
+                    output: Dense::load(
+                        &vb.pp("output").pp("dense"),
+                        cfg.intermediate_size,
+                        h,
+                        precision,
+                    )?,
                     output_norm: Norm::load(
                         &vb.pp("output").pp("LayerNorm"),
                         h,
@@ -639,7 +673,7 @@ impl Encoder {
         let mask_bias =
             ((mask.to_dtype(DType::F32)? - 1.0)? * f64::from(f32::MAX))?.reshape((b, 1, 1, len))?;
         for layer in &self.layers {
-            let qkv = x.matmul(&layer.qkv_weight)?;
+            let qkv = layer.qkv_weight.matmul(&x)?;
             qkv.inplace_op1(&layer.qkv_bias)?;
             let qkv = qkv
                 .reshape((b, len, 3, heads, d))?
@@ -655,7 +689,7 @@ impl Encoder {
                 .reshape((b * len, h))?;
             let attended = layer.attention_out.forward_residual(&context, &x)?;
             x = layer.attention_norm.forward(&attended)?;
-            let inner = x.matmul(&layer.intermediate.weight)?;
+            let inner = layer.intermediate.weight.matmul(&x)?;
             inner.inplace_op1(&layer.activation)?;
             let out = layer.output.forward_residual(&inner, &x)?;
             x = layer.output_norm.forward(&out)?;
@@ -837,7 +871,7 @@ fn validate_config(
             sori.max_len, bert.max_position_embeddings
         ));
     }
-    if bert.num_attention_heads == 0 || bert.hidden_size % bert.num_attention_heads != 0 {
+    if bert.num_attention_heads == 0 || !bert.hidden_size.is_multiple_of(bert.num_attention_heads) {
         return bad(format!(
             "hidden_size {} is not divisible by num_attention_heads {}",
             bert.hidden_size, bert.num_attention_heads
@@ -986,7 +1020,7 @@ mod tests {
             }
             let vb = VarBuilder::from_tensors(t, DType::F32, &dev);
             let reference = BertModel::load(vb.clone(), &cfg).unwrap();
-            let ours = Encoder::load(&vb, &cfg).unwrap();
+            let ours = Encoder::load(&vb, &cfg, Precision::F32).unwrap();
             let ids: Vec<u32> = vec![0, 7, 12, 33, 5, 2, 0, 9, 2, 1, 1, 1];
             let mask: Vec<u32> = vec![1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0];
             let ids2 = Tensor::from_vec(ids.clone(), (2, 6), &dev).unwrap();
@@ -1006,6 +1040,33 @@ mod tests {
                 .to_scalar()
                 .unwrap();
             assert!(diff < 1e-4, "{act:?}: max |diff| {diff}");
+        }
+    }
+
+    /// The bf16 dense layers must give the f32 model's labels and nearly its probabilities;
+    /// on CPUs without AVX-512 BF16 both paths are f32 and agree exactly.
+    #[test]
+    fn fast_precision_agrees_with_f32() {
+        let reference = SentimentModel::embedded_with(Precision::F32).unwrap();
+        let fast = SentimentModel::embedded_with(Precision::Fast).unwrap();
+        assert_eq!(reference.precision(), "f32");
+        let texts = [
+            "배송이 빨라서 정말 만족합니다!",
+            "포장이 엉망이고 제품도 깨져서 왔어요. 환불 요청합니다.",
+            "그냥 보통이에요",
+            "앱이 자꾸 튕겨서 짜증나네요 ㅡㅡ",
+            "직원분들이 친절하셔서 감사했어요 ^^",
+            "The battery died after two days, very disappointed.",
+            "ㅋㅋㅋㅋ 대박 최고",
+            "가격은 착한데 배송이 너무 늦었고 포장도 부실했습니다. 다음엔 다른 데서 살게요.",
+        ];
+        let want = reference.predict_batch(&texts).unwrap();
+        let got = fast.predict_batch(&texts).unwrap();
+        for ((w, g), text) in want.iter().zip(&got).zip(texts) {
+            assert_eq!(w.label, g.label, "{text}: {w:?} vs {g:?}");
+            for (a, b) in w.probs.iter().zip(&g.probs) {
+                assert!((a - b).abs() < 0.03, "{text}: {w:?} vs {g:?}");
+            }
         }
     }
 

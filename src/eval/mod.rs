@@ -16,6 +16,8 @@ use metrics::{ClassMetrics, Confusion};
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
     pub model: String,
+    /// Arithmetic of the dense layers: "bf16" (AVX-512 BF16) or "f32".
+    pub precision: String,
     pub data: String,
     pub scheme: String,
     pub n: usize,
@@ -202,6 +204,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     }
     Ok(EvalReport {
         model: model.name().to_owned(),
+        precision: model.precision().to_owned(),
         data: req.data.display().to_string(),
         scheme: req.scheme.clone(),
         n: gold.len(),

@@ -91,6 +91,7 @@ pub fn run(
     corpus: &Path,
     n: usize,
     with_sentiment: bool,
+    model_name: &str,
 ) -> Result<BenchReport, Error> {
     let texts = read_nsmc(corpus, n)?;
     let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
@@ -111,7 +112,7 @@ pub fn run(
     let _ = morphemes;
 
     if with_sentiment {
-        let model = super::load_model("default")?;
+        let model = super::load_model(model_name)?;
         let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
         let t = Instant::now();
         for chunk in refs.chunks(1024) {
@@ -119,7 +120,12 @@ pub fn run(
                 .predict_batch(chunk)
                 .map_err(|e| crate::error::InternalError::Model(e.to_string()))?;
         }
-        stages.push(timing("sentiment model (doc level)", t, texts.len(), chars));
+        let name = format!(
+            "sentiment model {} ({}, doc level)",
+            model.name(),
+            model.precision()
+        );
+        stages.push(timing(&name, t, texts.len(), chars));
     }
 
     // The whole ingest, as a user runs it: TSV file -> quarantine/upsert -> pipeline -> index.
