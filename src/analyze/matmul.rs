@@ -103,7 +103,9 @@ pub mod bf16 {
     const NR: usize = NV * 16;
 
     pub fn available() -> bool {
-        is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bf16")
+        is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bf16")
+            && is_x86_feature_detected!("avx512vl")
     }
 
     /// Round to nearest even, as `vcvtneps2bf16` does (NaN is not expected in weights).
@@ -158,7 +160,9 @@ pub mod bf16 {
             // Input rows as bf16 pairs, each pair one u32 to broadcast.
             let mut a = vec![0u32; m * self.pairs];
             for (row, dst) in x.chunks_exact(self.k).zip(a.chunks_exact_mut(self.pairs)) {
-                for (p, d) in dst.iter_mut().enumerate() {
+                // SAFETY: `available()` was checked above.
+                let done = unsafe { convert_pairs(row, dst) };
+                for (p, d) in dst.iter_mut().enumerate().skip(done) {
                     let lo = to_bf16(row[2 * p]);
                     let hi = row.get(2 * p + 1).map_or(0, |&v| to_bf16(v));
                     *d = u32::from(lo) | (u32::from(hi) << 16);
@@ -208,8 +212,22 @@ pub mod bf16 {
         }
     }
 
+    /// Rounds `row` to bf16 16 values at a time; in memory a pair of consecutive bf16 values
+    /// is exactly the u32 the kernel broadcasts. Returns how many pairs it wrote; the caller
+    /// finishes the (odd or short) rest.
+    #[target_feature(enable = "avx512f,avx512bf16,avx512vl")]
+    unsafe fn convert_pairs(row: &[f32], dst: &mut [u32]) -> usize {
+        let chunks = (row.len() / 16).min(dst.len() / 8);
+        for c in 0..chunks {
+            let v = _mm512_loadu_ps(row.as_ptr().add(c * 16));
+            let h: __m256i = std::mem::transmute::<__m256bh, __m256i>(_mm512_cvtneps_pbh(v));
+            _mm256_storeu_si256(dst.as_mut_ptr().add(c * 8).cast(), h);
+        }
+        chunks * 8
+    }
+
     /// `R` rows x 64 columns of output over the whole depth.
-    #[target_feature(enable = "avx512f,avx512bf16")]
+    #[target_feature(enable = "avx512f,avx512bf16,avx512vl")]
     unsafe fn kernel<const R: usize>(
         a: &[u32],
         pairs: usize,

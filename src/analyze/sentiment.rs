@@ -732,16 +732,35 @@ impl InplaceOp1 for BiasActivation {
                 self.bias.len()
             );
         }
-        for row in x.chunks_exact_mut(self.bias.len()) {
-            let pairs = row.iter_mut().zip(&self.bias);
-            match self.act {
-                None => pairs.for_each(|(v, b)| *v += b),
-                Some(HiddenAct::Gelu) => pairs.for_each(|(v, b)| *v = gelu_erf(*v + b)),
-                Some(HiddenAct::GeluApproximate) => pairs.for_each(|(v, b)| *v = gelu_tanh(*v + b)),
-                Some(HiddenAct::Relu) => pairs.for_each(|(v, b)| *v = (*v + b).max(0.0)),
-            }
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F, checked just above.
+            unsafe { bias_activation_avx512(x, &self.bias, self.act) };
+            return Ok(());
         }
+        bias_activation(x, &self.bias, self.act);
         Ok(())
+    }
+}
+
+/// The GELU polynomial is branch-free, so the loop vectorizes; compiled for AVX-512 it runs
+/// 16 lanes instead of the 4 of the x86-64 baseline (GELU was ~8% of the encoder's time).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn bias_activation_avx512(x: &mut [f32], bias: &[f32], act: Option<HiddenAct>) {
+    bias_activation(x, bias, act)
+}
+
+#[inline(always)]
+fn bias_activation(x: &mut [f32], bias: &[f32], act: Option<HiddenAct>) {
+    for row in x.chunks_exact_mut(bias.len()) {
+        let pairs = row.iter_mut().zip(bias);
+        match act {
+            None => pairs.for_each(|(v, b)| *v += b),
+            Some(HiddenAct::Gelu) => pairs.for_each(|(v, b)| *v = gelu_erf(*v + b)),
+            Some(HiddenAct::GeluApproximate) => pairs.for_each(|(v, b)| *v = gelu_tanh(*v + b)),
+            Some(HiddenAct::Relu) => pairs.for_each(|(v, b)| *v = (*v + b).max(0.0)),
+        }
     }
 }
 
@@ -785,7 +804,7 @@ impl InplaceOp2 for BiasResidual<'_> {
 }
 
 /// Exact (erf) GELU, as PyTorch's default `nn.GELU()` and BERT use.
-#[inline]
+#[inline(always)]
 fn gelu_erf(x: f32) -> f32 {
     0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
 }
@@ -798,7 +817,7 @@ fn gelu_tanh(x: f32) -> f32 {
 
 /// erf as a rational polynomial on [-4, 4] (Eigen's float erf, also used by XLA); within
 /// ~2e-7 of the exact value, and branch-free so the compiler vectorizes it, unlike libm's.
-#[inline]
+#[inline(always)]
 fn erf(x: f32) -> f32 {
     let x = x.clamp(-4.0, 4.0);
     let x2 = x * x;
