@@ -129,6 +129,8 @@ struct TokenizeArgs {
 struct AnalyzeArgs {
     /// Input files (JSONL with `id` and `text`, or CSV/TSV with --text-col); stdin when none.
     files: Vec<String>,
+    /// `default` (= `accurate`, 6 layers, built in), `fast` (4 layers, models/sentiment-fast)
+    /// or a model directory.
     #[arg(long, default_value = "default")]
     model: String,
     #[arg(long, value_enum)]
@@ -156,6 +158,8 @@ struct EvalSentimentArgs {
     /// binary: negative/positive (neutral rows dropped); three: all classes; stars: 1-5 or 1-10 ratings mapped to classes.
     #[arg(long, default_value = "three")]
     scheme: String,
+    /// `default` (= `accurate`, 6 layers, built in), `fast` (4 layers, models/sentiment-fast)
+    /// or a model directory.
     #[arg(long, default_value = "default")]
     model: String,
     #[arg(long)]
@@ -179,8 +183,8 @@ struct BenchArgs {
     /// Also run the sentiment model during ingest.
     #[arg(long)]
     with_sentiment: bool,
-    /// The model of the doc-level stage: `default`, `accurate` or a model directory (the
-    /// ingest stage always runs the default model).
+    /// The model of the doc-level stage: `default`, `fast` or a model directory (the ingest
+    /// stage always runs the default model).
     #[arg(long, default_value = "default")]
     model: String,
     #[arg(long)]

@@ -10,6 +10,26 @@ fn sori() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sori"))
 }
 
+/// `sori eval sentiment --json [extra...]` on the committed mini set, parsed.
+fn eval_mini(extra: &[&str]) -> serde_json::Value {
+    let out = sori()
+        .args(["eval", "sentiment", "--json"])
+        .args(extra)
+        .arg("--data")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpora/eval/sentiment-mini.tsv"
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn ingest_fills_sentiment_and_search_filters_and_facets_by_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,20 +106,7 @@ fn analyze_writes_one_json_line_per_record_with_the_documented_fields() {
 
 #[test]
 fn eval_reports_consistent_metrics_on_the_mini_set() {
-    let out = sori()
-        .args(["eval", "sentiment", "--json", "--data"])
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/corpora/eval/sentiment-mini.tsv"
-        ))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = eval_mini(&[]);
     assert_eq!(r["n"], 60);
     let m = r["confusion"].as_array().unwrap();
     let diag: u64 = (0..3).map(|i| m[i][i].as_u64().unwrap()).sum();
@@ -112,22 +119,7 @@ fn eval_reports_consistent_metrics_on_the_mini_set() {
     assert!((r["accuracy"].as_f64().unwrap() - diag as f64 / 60.0).abs() < 1e-9);
     // Obvious polarity: the model must get most of these right.
     assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
-    let binary = sori()
-        .args([
-            "eval",
-            "sentiment",
-            "--json",
-            "--scheme",
-            "binary",
-            "--data",
-        ])
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/corpora/eval/sentiment-mini.tsv"
-        ))
-        .output()
-        .unwrap();
-    let b: serde_json::Value = serde_json::from_slice(&binary.stdout).unwrap();
+    let b = eval_mini(&["--scheme", "binary"]);
     assert_eq!(b["n"], 40);
     assert!(b["accuracy"].as_f64().unwrap() >= 0.9, "{b}");
 }
@@ -158,4 +150,43 @@ fn cli_errors_name_the_problem_and_give_a_hint() {
         err.contains("bad.csv:3") && err.contains("created_at"),
         "{err}"
     );
+}
+
+/// The default is the committed 6-layer model (built in; `accurate` names it too); `--model
+/// fast` is the 4-layer model, read from models/sentiment-fast. They agree on obvious cases.
+#[test]
+fn fast_model_is_loaded_from_disk_and_agrees_with_the_default_on_obvious_cases() {
+    let fast = sori::jobs::load_model("fast").unwrap();
+    assert!(
+        fast.name().starts_with("sori-sentiment-ko-small"),
+        "{}",
+        fast.name()
+    );
+    let default = sori::jobs::load_model("default").unwrap();
+    assert!(
+        default.name().starts_with("sori-sentiment-ko-0."),
+        "{}",
+        default.name()
+    );
+    assert_eq!(
+        sori::jobs::load_model("accurate").unwrap().name(),
+        default.name()
+    );
+    let texts = [
+        "배송이 빨라서 정말 만족합니다!",
+        "포장이 엉망이고 제품도 깨져서 왔어요. 환불 요청합니다.",
+        "앱이 자꾸 튕겨서 짜증나네요 ㅡㅡ",
+        "직원분들이 친절하셔서 감사했어요 ^^",
+        "Great value, works perfectly.",
+        "The battery died after two days, very disappointed.",
+    ];
+    let f = fast.predict_batch(&texts).unwrap();
+    let d = default.predict_batch(&texts).unwrap();
+    for ((f, d), text) in f.iter().zip(&d).zip(texts) {
+        assert_eq!(f.label, d.label, "{text}: {f:?} vs {d:?}");
+        assert!((f.probs.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+    let r = eval_mini(&["--model", "fast"]);
+    assert!(r["model"].as_str().unwrap().contains("small"), "{r}");
+    assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
 }

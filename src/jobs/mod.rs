@@ -48,16 +48,17 @@ pub fn models_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
 }
 
-/// `default` is the model built into the binary (a `SORI_MODELS_DIR` overrides it);
-/// `accurate` and paths are read from disk.
+/// `default` (alias `accurate`: the 6-layer model) is built into the binary (a
+/// `SORI_MODELS_DIR` overrides it); `fast` (the 4-layer model) and paths are read from disk.
 pub fn load_model(name: &str) -> Result<SentimentModel, Error> {
+    let name = if name == "accurate" { "default" } else { name };
     if name == "default" && std::env::var_os("SORI_MODELS_DIR").is_none() {
         return SentimentModel::embedded()
             .map_err(|e| crate::error::InternalError::Model(e.to_string()).into());
     }
     let dir = match name {
         "default" => models_dir().join("sentiment"),
-        "accurate" => models_dir().join("sentiment-accurate"),
+        "fast" => models_dir().join("sentiment-fast"),
         path => PathBuf::from(path),
     };
     SentimentModel::load(&dir).map_err(|e| {
