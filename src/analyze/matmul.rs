@@ -8,7 +8,7 @@
 //! rounded to bf16 per call, products are accumulated in f32. Elsewhere (or when asked for
 //! [`Precision::F32`]) the weight stays an f32 candle tensor.
 
-use candle_core::{Tensor, D};
+use candle_core::Tensor;
 
 /// Arithmetic used by the dense layers of the encoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,10 @@ impl Precision {
     pub fn from_env() -> Self {
         match std::env::var("SORI_PRECISION") {
             Ok(v) if v.eq_ignore_ascii_case("f32") => Precision::F32,
+            Ok(v) if !v.is_empty() && !v.eq_ignore_ascii_case("fast") => {
+                tracing::warn!("SORI_PRECISION={v:?} is not `f32` or `fast`; using `fast`");
+                Precision::Fast
+            }
             _ => Precision::Fast,
         }
     }
@@ -78,15 +82,6 @@ impl PackedWeight {
                 drop(storage);
                 Tensor::from_vec(out, (m, panels.n), x.device())
             }
-        }
-    }
-
-    /// Output columns.
-    pub fn cols(&self) -> candle_core::Result<usize> {
-        match self {
-            PackedWeight::F32(w) => w.dim(D::Minus1),
-            #[cfg(target_arch = "x86_64")]
-            PackedWeight::Bf16(p) => Ok(p.n),
         }
     }
 }

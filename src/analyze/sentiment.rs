@@ -211,7 +211,8 @@ impl fmt::Debug for SentimentModel {
 
 impl SentimentModel {
     /// Loads a model directory (`models/sentiment` or any directory in the same format).
-    /// Weights stored as F16 are converted to F32, which candle's CPU kernels run fastest.
+    /// Weights stored as F16 are widened to F32; the dense layers' weights are then packed
+    /// for bf16 products where the CPU has AVX-512 BF16 (see [`Precision`]).
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
         Self::load_with(dir, Precision::from_env())
     }
@@ -362,7 +363,6 @@ impl SentimentModel {
         &self.name
     }
 
-    /// Emotion labels the model scores, in head order.
     /// The arithmetic the dense layers run in: "bf16" (AVX-512 BF16) or "f32".
     pub fn precision(&self) -> &'static str {
         match self.encoder.layers.first() {
@@ -371,6 +371,7 @@ impl SentimentModel {
         }
     }
 
+    /// Emotion labels the model scores, in head order.
     pub fn emotion_labels(&self) -> &[String] {
         &self.emotions
     }
@@ -1069,6 +1070,15 @@ mod tests {
         let reference = SentimentModel::embedded_with(Precision::F32).unwrap();
         let fast = SentimentModel::embedded_with(Precision::Fast).unwrap();
         assert_eq!(reference.precision(), "f32");
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(
+            fast.precision(),
+            if super::super::matmul::bf16::available() {
+                "bf16"
+            } else {
+                "f32"
+            }
+        );
         let texts = [
             "배송이 빨라서 정말 만족합니다!",
             "포장이 엉망이고 제품도 깨져서 왔어요. 환불 요청합니다.",

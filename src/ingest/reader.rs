@@ -41,6 +41,8 @@ fn delimited(input: Box<dyn Read>, delimiter: u8, file: &str) -> std::io::Result
         .from_reader(RecordingReader {
             inner: input,
             seen: Rc::clone(&seen),
+            // Only quoted fields can be left open; TSV input is not kept.
+            record: quoting,
         });
     let header: Vec<String> = reader
         .byte_headers()
@@ -199,12 +201,15 @@ impl SeenBytes {
 struct RecordingReader {
     inner: Box<dyn Read>,
     seen: Rc<RefCell<SeenBytes>>,
+    record: bool,
 }
 
 impl Read for RecordingReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.seen.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        if self.record {
+            self.seen.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        }
         Ok(n)
     }
 }
