@@ -192,3 +192,50 @@ fn fast_model_is_loaded_from_disk_and_agrees_with_the_default_on_obvious_cases()
     assert!(r["model"].as_str().unwrap().contains("small"), "{r}");
     assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
 }
+
+/// `sori bench --model fast` times the named model in its doc-level stage (the corpus is a
+/// small nsmc-raw-shaped file, so the test does not need ../shared).
+#[test]
+fn bench_times_the_named_model() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("reviews.tsv.gz");
+    {
+        let f = std::fs::File::create(&corpus).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+        writeln!(gz, "review_id\tmovie_id\tdate\trating\ttext").unwrap();
+        let texts = ["정말 재밌어요 강추", "시간 아까움 ㅡㅡ", "그냥 볼만했어요"];
+        for i in 0..30 {
+            writeln!(gz, "{i}\t7\t2020-01-01\t5\t{}", texts[i % texts.len()]).unwrap();
+        }
+        gz.finish().unwrap();
+    }
+    let out = sori()
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["bench", "--json", "--with-sentiment", "--model", "fast"])
+        .args(["--reviews", "20", "--corpus"])
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["reviews"], 20, "{report}");
+    let stages: Vec<&str> = report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        stages
+            .iter()
+            .any(|s| s.starts_with("sentiment model sori-sentiment-ko-small")),
+        "{stages:?}"
+    );
+    assert!(report["peak_rss_mb"].as_f64().unwrap() > 0.0, "{report}");
+}

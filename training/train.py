@@ -153,6 +153,9 @@ def main():
                     help="train-only TSV (id, domain, stars, label, text), e.g. "
                          "corpora/feedback-ko/extra.tsv; rows near-duplicating a test row are dropped")
     ap.add_argument("--extra-repeat", type=int, default=3)
+    ap.add_argument("--freeze-layers", type=int, default=0,
+                    help="keep the embeddings and the lowest N layers fixed (a deeper model grown "
+                         "from a trained shallower one: saves their backward pass on CPU)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
@@ -183,10 +186,17 @@ def main():
             raise SystemExit(f"warm start {a.warm_start}: missing non-layer tensors {fresh}")
         print(f"warm start from {a.warm_start}"
               + (f" (pretrained layers kept: {', '.join(fresh)})" if fresh else ""), flush=True)
+    if a.freeze_layers:
+        frozen = [model.word, model.pos, model.tok_type, model.eln, *model.layers[:a.freeze_layers]]
+        for module in frozen:
+            module.requires_grad_(False)
     nparam = sum(p.numel() for p in model.parameters())
-    print(f"model: {a.layers} layers, vocab {len(d['new2old'])}, {nparam/1e6:.1f}M params", flush=True)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    ntrain = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    print(f"model: {a.layers} layers, vocab {len(d['new2old'])}, {nparam/1e6:.1f}M params "
+          f"({ntrain/1e6:.1f}M trained)", flush=True)
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in trained if p.dim() >= 2]
+    no_decay = [p for n, p in trained if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01},
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
 
@@ -250,7 +260,7 @@ def main():
             key = "s"
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([p for _, p in trained], 1.0)
         opt.step()
         lv = float(loss.detach())
         ema[key] = lv if ema[key] is None else 0.98 * ema[key] + 0.02 * lv

@@ -23,13 +23,21 @@ pub enum Precision {
 impl Precision {
     /// The fastest precision this CPU runs; `SORI_PRECISION=f32` forces the reference path.
     pub fn from_env() -> Self {
-        match std::env::var("SORI_PRECISION") {
-            Ok(v) if v.eq_ignore_ascii_case("f32") => Precision::F32,
-            Ok(v) if !v.is_empty() && !v.eq_ignore_ascii_case("fast") => {
-                tracing::warn!("SORI_PRECISION={v:?} is not `f32` or `fast`; using `fast`");
-                Precision::Fast
-            }
-            _ => Precision::Fast,
+        let value = std::env::var("SORI_PRECISION").unwrap_or_default();
+        Self::parse(&value).unwrap_or_else(|| {
+            tracing::warn!("SORI_PRECISION={value:?} is not `f32` or `fast`; using `fast`");
+            Precision::Fast
+        })
+    }
+
+    /// `f32` or `fast` (any case); empty means the default. `None` for anything else, so
+    /// that a typo is reported instead of silently changing the arithmetic.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim() {
+            "" => Some(Precision::Fast),
+            v if v.eq_ignore_ascii_case("f32") => Some(Precision::F32),
+            v if v.eq_ignore_ascii_case("fast") => Some(Precision::Fast),
+            _ => None,
         }
     }
 }
@@ -311,5 +319,20 @@ pub mod bf16 {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod precision_tests {
+    use super::Precision;
+
+    #[test]
+    fn precision_names_parse_and_typos_are_rejected() {
+        assert_eq!(Precision::parse(""), Some(Precision::Fast));
+        assert_eq!(Precision::parse("fast"), Some(Precision::Fast));
+        assert_eq!(Precision::parse(" F32 "), Some(Precision::F32));
+        // A typo must not silently select an arithmetic: from_env warns and uses `fast`.
+        assert_eq!(Precision::parse("fp32"), None);
+        assert_eq!(Precision::parse("bf16"), None);
     }
 }
