@@ -10,24 +10,29 @@ fn sori() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sori"))
 }
 
-/// `sori eval sentiment --json [extra...]` on the committed mini set, parsed.
-fn eval_mini(extra: &[&str]) -> serde_json::Value {
-    let out = sori()
-        .args(["eval", "sentiment", "--json"])
-        .args(extra)
-        .arg("--data")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/corpora/eval/sentiment-mini.tsv"
-        ))
-        .output()
-        .unwrap();
+/// Runs a `--json` command that must succeed and parses its report.
+fn json_report(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `sori eval sentiment --json [extra...]` on the committed mini set, parsed.
+fn eval_mini(extra: &[&str]) -> serde_json::Value {
+    json_report(
+        sori()
+            .args(["eval", "sentiment", "--json"])
+            .args(extra)
+            .arg("--data")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/corpora/eval/sentiment-mini.tsv"
+            )),
+    )
 }
 
 #[test]
@@ -210,20 +215,14 @@ fn bench_times_the_named_model() {
         }
         gz.finish().unwrap();
     }
-    let out = sori()
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .args(["bench", "--json", "--with-sentiment", "--model", "fast"])
-        .args(["--reviews", "20", "--corpus"])
-        .arg(&corpus)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = json_report(
+        sori()
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(["bench", "--json", "--with-sentiment", "--model", "fast"])
+            .args(["--reviews", "20", "--corpus"])
+            .arg(&corpus),
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["reviews"], 20, "{report}");
     let stages: Vec<&str> = report["stages"]
         .as_array()
