@@ -32,6 +32,27 @@ def binary_acc(logits3, y01):
     return float(np.mean((logits3[:, 2] > logits3[:, 0]).astype(int) == y01))
 
 
+def score_labelled(prefix, s, y, dom):
+    """3-class, binary (non-neutral rows) and per-domain scores of a feedback-ko test file."""
+    res = {}
+    p = s.argmax(-1)
+    res[f"{prefix}_test_n"] = len(y)
+    res[f"{prefix}_test_3class_acc"] = float(np.mean(p == y))
+    res[f"{prefix}_test_3class_macro_f1"] = macro_f1(y, p, [0, 1, 2])
+    nn_ = y != 1
+    res[f"{prefix}_test_binary_acc"] = binary_acc(s[nn_], y[nn_] // 2)
+    # Complaints read as neutral were the reason the reports set was written.
+    res[f"{prefix}_test_negative_recall"] = float(np.mean(p[y == 0] == 0))
+    for dname in sorted(set(dom)):
+        m = np.array([x == dname for x in dom])
+        res[f"{prefix}_{dname}_3class_acc"] = float(np.mean(p[m] == y[m]))
+        res[f"{prefix}_{dname}_3class_macro_f1"] = macro_f1(y[m], p[m], [0, 1, 2])
+        mb = m & nn_
+        if mb.any():
+            res[f"{prefix}_{dname}_binary_acc"] = binary_acc(s[mb], y[mb] // 2)
+    return res
+
+
 def score_all(predict, sets, thresholds=None):
     """predict(texts) -> (sentiment scores [N,3], emotion probs [N,E] or None)."""
     res = {}
@@ -49,22 +70,11 @@ def score_all(predict, sets, thresholds=None):
     for name in ("amazon", "imdb", "yelp"):
         m = np.array([x == name for x in src])
         res[f"en_uci_test_{name}_acc"] = binary_acc(s[m], y[m])
-    t, y, dom = sets["fb"]
-    if len(t):
-        s, _ = predict(t)
-        p = s.argmax(-1)
-        res["feedback_test_n"] = len(t)
-        res["feedback_test_3class_acc"] = float(np.mean(p == y))
-        res["feedback_test_3class_macro_f1"] = macro_f1(y, p, [0, 1, 2])
-        nn_ = y != 1
-        res["feedback_test_binary_acc"] = binary_acc(s[nn_], y[nn_] // 2)
-        for dname in sorted(set(dom)):
-            m = np.array([x == dname for x in dom])
-            res[f"feedback_{dname}_3class_acc"] = float(np.mean(p[m] == y[m]))
-            res[f"feedback_{dname}_3class_macro_f1"] = macro_f1(y[m], p[m], [0, 1, 2])
-            mb = m & nn_
-            if mb.any():
-                res[f"feedback_{dname}_binary_acc"] = binary_acc(s[mb], y[mb] // 2)
+    for key, prefix in (("fb", "feedback"), ("reports", "reports")):
+        t, y, dom = sets[key]
+        if len(t):
+            s, _ = predict(t)
+            res.update(score_labelled(prefix, s, y, dom))
     t, y = sets["mini"]
     if len(t):
         s, _ = predict(t)
@@ -102,6 +112,7 @@ def build_sets(exclude=None):
         "nsmc_3": evalsets.nsmc_3class(rows),
         "en": evalsets.en_test(),
         "fb": fb,
+        "reports": evalsets.feedback("reports-test"),
         "mini": ([t for _, t, _ in mini], np.array([y for _, _, y in mini])),
         "kote": ([t for t, _ in kote][: evalsets.QUICK or None], np.array([v for _, v in kote])[: evalsets.QUICK or None]),
     }

@@ -87,7 +87,7 @@ def build_sentiment_train(d, a, rng):
     fb = d.get("fb_train", {"ids": []})
     fb_items = [(fb["ids"][i], int(fb["y"][i])) for i in range(len(fb["ids"]))]
     items += fb_items * a.fb_repeat
-    ex_items = read_extra_feedback(a.extra_feedback, a.data) if a.extra_feedback else []
+    ex_items = [it for path in a.extra_feedback or [] for it in read_extra_feedback(path, a.data)]
     items += ex_items * a.extra_repeat
     print(f"sentiment train: {len(items)} (en {len(en_items)}x{a.en_repeat}, "
           f"feedback {len(fb_items)}x{a.fb_repeat}, extra {len(ex_items)}x{a.extra_repeat})", flush=True)
@@ -102,11 +102,12 @@ def char_trigrams(text):
 def read_extra_feedback(path, data_dir):
     """Extra project-written training rows, tokenized with the pruned tokenizer the runtime uses.
 
-    The same writer produced the feedback-ko test set, so a row that is a near copy of a test
-    row (character-trigram Jaccard >= 0.5) would inflate the reported test score: drop it."""
+    The same writer produced the feedback-ko test sets (test.tsv, reports-test.tsv), so a row
+    that is a near copy of a test row (character-trigram Jaccard >= 0.5) would inflate the
+    reported test score: drop it."""
     import csv
     from tokenizers import Tokenizer
-    test = [char_trigrams(r[3]) for r in common.read_feedback("test")]
+    test = [char_trigrams(r[3]) for split in ("test", "reports-test") for r in common.read_feedback(split)]
     tok = Tokenizer.from_file(os.path.join(data_dir, "tokenizer.json"))
     items, dropped = [], 0
     with open(path, encoding="utf-8", newline="") as f:
@@ -121,7 +122,8 @@ def read_extra_feedback(path, data_dir):
                 continue
             ids = np.array(tok.encode(text).ids, dtype=np.int32)
             items.append((ids, common.LABELS.index(lab)))
-    print(f"extra feedback: {len(items)} rows ({dropped} near-duplicates of test rows dropped)", flush=True)
+    print(f"extra feedback {os.path.basename(path)}: {len(items)} rows "
+          f"({dropped} near-duplicates of test rows dropped)", flush=True)
     return items
 
 
@@ -149,9 +151,10 @@ def main():
     ap.add_argument("--warm-start", default=None,
                     help="final.pt of an earlier run: continue from its weights and heads "
                          "(fresh optimiser and schedule) instead of the pretrained encoder")
-    ap.add_argument("--extra-feedback", default=None,
-                    help="train-only TSV (id, domain, stars, label, text), e.g. "
-                         "corpora/feedback-ko/extra.tsv; rows near-duplicating a test row are dropped")
+    ap.add_argument("--extra-feedback", nargs="+", default=None,
+                    help="train-only TSVs (id, domain, stars, label, text), e.g. "
+                         "corpora/feedback-ko/extra.tsv reports.tsv; rows near-duplicating a "
+                         "test row are dropped")
     ap.add_argument("--extra-repeat", type=int, default=3)
     ap.add_argument("--freeze-layers", type=int, default=0,
                     help="keep the embeddings and the lowest N layers fixed (a deeper model grown "
