@@ -21,18 +21,19 @@ fn json_report(cmd: &mut Command) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// `sori eval sentiment --json [extra...]` on the committed mini set, parsed.
-fn eval_mini(extra: &[&str]) -> serde_json::Value {
+/// `sori eval sentiment --json [extra...]` on a committed labelled file, parsed.
+fn eval_file(relative: &str, extra: &[&str]) -> serde_json::Value {
     json_report(
         sori()
             .args(["eval", "sentiment", "--json"])
             .args(extra)
             .arg("--data")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/corpora/eval/sentiment-mini.tsv"
-            )),
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)),
     )
+}
+
+fn eval_mini(extra: &[&str]) -> serde_json::Value {
+    eval_file("corpora/eval/sentiment-mini.tsv", extra)
 }
 
 #[test]
@@ -136,15 +137,7 @@ fn eval_reports_consistent_metrics_on_the_mini_set() {
 /// 0.849 of the complaints found; the default model must now do better on both.
 #[test]
 fn problem_reports_are_read_as_complaints() {
-    let r = json_report(
-        sori()
-            .args(["eval", "sentiment", "--json"])
-            .arg("--data")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/corpora/feedback-ko/reports-test.tsv"
-            )),
-    );
+    let r = eval_file("corpora/feedback-ko/reports-test.tsv", &[]);
     assert_eq!(r["n"], 357);
     assert!(r["accuracy"].as_f64().unwrap() >= 0.80, "{r}");
     let negative = &r["per_class"][0];

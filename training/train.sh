@@ -8,7 +8,7 @@
 # usage: training/train.sh [fast|default]   (fast: models/sentiment-fast, 4 layers, stages 1-2;
 #        default: models/sentiment, 6 layers, continues from the fast model's runs)
 #   env: SORI_WORK (scratch dir), SORI_CORPORA (shared corpora dir), MINUTES / MINUTES2 (the
-#   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_R5 (the
+#   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_REPORTS (the
 #   default model's three further stages), VERSION / VERSION_ACC (written into config.json)
 set -euo pipefail
 VARIANT="${1:-default}"
@@ -27,7 +27,7 @@ MINUTES="${MINUTES:-40}"
 MINUTES2="${MINUTES2:-95}"
 MINUTES3="${MINUTES3:-18}"
 MINUTES_ACC="${MINUTES_ACC:-100}"
-MINUTES_R5="${MINUTES_R5:-55}"
+MINUTES_REPORTS="${MINUTES_REPORTS:-55}"
 VERSION="${VERSION:-0.2.0}"
 VERSION_ACC="${VERSION_ACC:-0.4.0}"
 
@@ -74,12 +74,12 @@ ACC="$WORK/run-6layer"
 # problem-report set added (corpora/feedback-ko/reports.tsv), so that fact-only complaints
 # ("환불 요청합니다") read as negative and fact-only praise as positive.
 REPORTS="$ROOT/corpora/feedback-ko/reports.tsv"
-R5="$WORK/run-r5"
-[ -f "$R5/final.pt" ] || $RUNPY "$HERE/train.py" --out "$R5" --layers 6 --minutes "$MINUTES_R5" \
+REP="$WORK/run-reports"
+[ -f "$REP/final.pt" ] || $RUNPY "$HERE/train.py" --out "$REP" --layers 6 --minutes "$MINUTES_REPORTS" \
   --lr 3e-5 --warmup 0.03 --per-class 90000 --fb-repeat 6 --seed 43 --ckpt-minutes 6 \
   --warm-start "$ACC/final.pt" --extra-feedback "$EXTRA" "$REPORTS" --extra-repeat 3
-[ -f "$R5/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$R5"
-$RUNPY "$HERE/export.py" --run "$R5" --out "$ROOT/models/sentiment" \
+[ -f "$REP/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$REP"
+$RUNPY "$HERE/export.py" --run "$REP" --out "$ROOT/models/sentiment" \
   --name sori-sentiment-ko --version "$VERSION_ACC"
 $RUNPY "$HERE/eval.py" --model-dir "$ROOT/models/sentiment" --baseline \
-  --json "$R5/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"
+  --json "$REP/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"
