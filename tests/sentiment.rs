@@ -140,9 +140,29 @@ fn problem_reports_are_read_as_complaints() {
     let r = eval_file("corpora/feedback-ko/reports-test.tsv", &[]);
     assert_eq!(r["n"], 357);
     assert!(r["accuracy"].as_f64().unwrap() >= 0.80, "{r}");
-    let negative = &r["per_class"][0];
-    assert_eq!(negative["label"], "negative");
-    assert!(negative["recall"].as_f64().unwrap() >= 0.86, "{r}");
+    assert!(recall(&r, "negative") >= 0.86, "{r}");
+}
+
+/// Regression for 0.4.0 reading praise phrased as an absent problem ("발진 한 번 없었어요",
+/// "프라이팬 안눌어붙음", "컵에 잘 안 묻어나요") as negative: on the held-out platform-style
+/// reviews (app, shopping, hotel, game) it scored 0.834 with 0.832 of the positives found.
+#[test]
+fn platform_reviews_read_negated_problems_as_praise() {
+    let r = eval_file("corpora/feedback-ko/platform-test.tsv", &[]);
+    assert_eq!(r["n"], 463);
+    assert!(r["accuracy"].as_f64().unwrap() >= 0.86, "{r}");
+    assert!(recall(&r, "positive") >= 0.85, "{r}");
+}
+
+/// One class's recall from `sori eval --json`'s per-class rows.
+fn recall(report: &serde_json::Value, label: &str) -> f64 {
+    let row = report["per_class"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"] == label)
+        .unwrap_or_else(|| panic!("no class {label} in {report}"));
+    row["recall"].as_f64().unwrap()
 }
 
 #[test]

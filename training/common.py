@@ -94,6 +94,10 @@ def en_uci_is_test(i: int, text: str) -> bool:
     return int(hashlib.md5(text.encode()).hexdigest()[:8], 16) % 5 == 0
 
 
+# feedback-ko's held-out files (corpora/feedback-ko/<name>.tsv): never trained on.
+FEEDBACK_TEST_SPLITS = ("test", "reports-test", "platform-test")
+
+
 def read_feedback(split):
     """Rows of the project's own hand-written feedback set: (domain, stars, label_idx, text).
     Returns [] when the file does not exist yet."""

@@ -59,6 +59,10 @@ def score_all(predict, sets, thresholds=None):
     t, y = sets["nsmc_bin"]
     s, _ = predict(t)
     res["nsmc_test_binary_acc"] = binary_acc(s, y)
+    if "nsmc_bin_wide" in sets:
+        t, y = sets["nsmc_bin_wide"]
+        s, _ = predict(t)
+        res["nsmc_test_binary_wide_acc"] = binary_acc(s, y)
     t, y = sets["nsmc_3"]
     s, _ = predict(t)
     p = s.argmax(-1)
@@ -70,7 +74,7 @@ def score_all(predict, sets, thresholds=None):
     for name in ("amazon", "imdb", "yelp"):
         m = np.array([x == name for x in src])
         res[f"en_uci_test_{name}_acc"] = binary_acc(s[m], y[m])
-    for key, prefix in (("fb", "feedback"), ("reports", "reports")):
+    for key, prefix in (("fb", "feedback"), ("reports", "reports"), ("platform", "platform")):
         t, y, dom = sets[key]
         if len(t):
             s, _ = predict(t)
@@ -109,10 +113,12 @@ def build_sets(exclude=None):
     kote = common.read_kote("test")
     return {
         "nsmc_bin": evalsets.nsmc_binary(rows),
+        "nsmc_bin_wide": evalsets.nsmc_binary_wide(rows),
         "nsmc_3": evalsets.nsmc_3class(rows),
         "en": evalsets.en_test(),
         "fb": fb,
         "reports": evalsets.feedback("reports-test"),
+        "platform": evalsets.feedback("platform-test"),
         "mini": ([t for _, t, _ in mini], np.array([y for _, _, y in mini])),
         "kote": ([t for t, _ in kote][: evalsets.QUICK or None], np.array([v for _, v in kote])[: evalsets.QUICK or None]),
     }

@@ -34,6 +34,13 @@ def nsmc_binary(rows, n_per=2500, seed=1):
     return _balanced(g, n_per, seed)
 
 
+def nsmc_binary_wide(rows, n_per=2500, seed=3):
+    """Ratings 1-4 vs 7-10, < 140 chars, balanced: like a 5-star review benchmark that drops
+    only the middle star, it keeps the mild positives (7-8) that nsmc_binary leaves out."""
+    g = {0: [t for r, t in rows if r <= 4 and len(t) < 140], 1: [t for r, t in rows if r >= 7 and len(t) < 140]}
+    return _balanced(g, n_per, seed)
+
+
 def nsmc_3class(rows, n_per=1500, seed=2):
     """1-4 negative / 5-6 neutral / 9-10 positive (7-8 left out as ambiguous), balanced."""
     g = {0: [t for r, t in rows if r <= 4], 1: [t for r, t in rows if r in (5, 6)], 2: [t for r, t in rows if r >= 9]}

@@ -68,7 +68,20 @@ def sentiment_label(r, mapping):
     raise ValueError(mapping)
 
 
+def rating_lean(r):
+    """Which side a middle NSMC rating leans to (5 -> negative, 6-7 -> positive)."""
+    return -1 if r <= 5 else 1
+
+
+def stars_lean(stars):
+    """Which side a 1-5 star rating leans to; 3 (or no rating) leans nowhere."""
+    s = str(stars).strip()
+    return -1 if s in ("1", "2") else (1 if s in ("4", "5") else 0)
+
+
 def build_sentiment_train(d, a, rng):
+    """Items are (token ids, class, lean): lean is the side (-1/+1, 0 = none) that the
+    review's star rating puts a neutral-labelled row on (see --neutral-lean)."""
     ns = d["nsmc"]
     per = {0: [], 1: [], 2: []}
     for i in np.nonzero(ns["split"] == "train")[0]:
@@ -79,19 +92,36 @@ def build_sentiment_train(d, a, rng):
     for y, lst in per.items():
         rng.shuffle(lst)
         take = lst[: a.per_class]
-        items += [(ns["ids"][i], y) for i in take]
+        items += [(ns["ids"][i], y, rating_lean(int(ns["rating"][i])) if y == 1 else 0) for i in take]
         print(f"nsmc class {common.LABELS[y]}: {len(lst)} available, {len(take)} used", flush=True)
     en = d["en"]
-    en_items = [(en["ids"][i], 2 * int(en["y"][i])) for i in range(len(en["y"])) if not en["test"][i]]
+    en_items = [(en["ids"][i], 2 * int(en["y"][i]), 0) for i in range(len(en["y"])) if not en["test"][i]]
     items += en_items * a.en_repeat
     fb = d.get("fb_train", {"ids": []})
-    fb_items = [(fb["ids"][i], int(fb["y"][i])) for i in range(len(fb["ids"]))]
+    # datasets.pkl keeps no stars: read them again from the same rows, in the same order.
+    fb_rows = common.read_feedback("train")
+    if len(fb_rows) != len(fb["ids"]) or any(r[2] != int(y) for r, y in zip(fb_rows, fb.get("y", []))):
+        raise SystemExit("feedback-ko train.tsv changed since prep.py: rerun prep.py")
+    fb_items = [(fb["ids"][i], int(fb["y"][i]), stars_lean(fb_rows[i][1])) for i in range(len(fb["ids"]))]
     items += fb_items * a.fb_repeat
     ex_items = [it for path in a.extra_feedback or [] for it in read_extra_feedback(path, a.data)]
     items += ex_items * a.extra_repeat
     print(f"sentiment train: {len(items)} (en {len(en_items)}x{a.en_repeat}, "
           f"feedback {len(fb_items)}x{a.fb_repeat}, extra {len(ex_items)}x{a.extra_repeat})", flush=True)
     return items
+
+
+def sentiment_targets(batch, smoothing, lean):
+    """Label-smoothed targets; a neutral row whose rating leans to one side moves `lean` of
+    its mass there, so the negative/positive split of neutral-looking text is learned from
+    the stars rather than left to chance (a 5/10 film review is more disappointed than a 6/10)."""
+    t = np.full((len(batch), 3), smoothing / 3, dtype=np.float32)
+    for i, b in enumerate(batch):
+        t[i, b[1]] += 1.0 - smoothing
+        if b[1] == 1 and b[2] and lean:
+            t[i, 1] -= lean
+            t[i, 1 + b[2]] += lean
+    return torch.from_numpy(t)
 
 
 def char_trigrams(text):
@@ -102,12 +132,12 @@ def char_trigrams(text):
 def read_extra_feedback(path, data_dir):
     """Extra project-written training rows, tokenized with the pruned tokenizer the runtime uses.
 
-    The same writer produced the feedback-ko test sets (test.tsv, reports-test.tsv), so a row
+    The same writer produced the feedback-ko test sets (common.FEEDBACK_TEST_SPLITS), so a row
     that is a near copy of a test row (character-trigram Jaccard >= 0.5) would inflate the
     reported test score: drop it."""
     import csv
     from tokenizers import Tokenizer
-    test = [char_trigrams(r[3]) for split in ("test", "reports-test") for r in common.read_feedback(split)]
+    test = [char_trigrams(r[3]) for split in common.FEEDBACK_TEST_SPLITS for r in common.read_feedback(split)]
     tok = Tokenizer.from_file(os.path.join(data_dir, "tokenizer.json"))
     items, dropped = [], 0
     with open(path, encoding="utf-8", newline="") as f:
@@ -121,7 +151,7 @@ def read_extra_feedback(path, data_dir):
                 dropped += 1
                 continue
             ids = np.array(tok.encode(text).ids, dtype=np.int32)
-            items.append((ids, common.LABELS.index(lab)))
+            items.append((ids, common.LABELS.index(lab), stars_lean(row.get("stars", ""))))
     print(f"extra feedback {os.path.basename(path)}: {len(items)} rows "
           f"({dropped} near-duplicates of test rows dropped)", flush=True)
     return items
@@ -144,6 +174,9 @@ def main():
     ap.add_argument("--fb-repeat", type=int, default=4)
     ap.add_argument("--kote-every", type=int, default=8, help="one emotion batch per N steps")
     ap.add_argument("--smoothing", type=float, default=0.1)
+    ap.add_argument("--neutral-lean", type=float, default=0.0,
+                    help="probability mass a neutral row moves to the side its rating leans to "
+                         "(NSMC 5 -> negative, 6 -> positive; 1-2 / 4-5 stars); 0 = hard labels")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--ckpt-minutes", type=float, default=8.0)
@@ -258,8 +291,8 @@ def main():
             loss = F.binary_cross_entropy_with_logits(e_logits.float(), y)
             key = "e"
         else:
-            y = torch.tensor([b[1] for b in batch])
-            loss = F.cross_entropy(s_logits.float(), y, label_smoothing=a.smoothing)
+            y = sentiment_targets(batch, a.smoothing, a.neutral_lean)
+            loss = F.cross_entropy(s_logits.float(), y)
             key = "s"
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -8,8 +8,8 @@
 # usage: training/train.sh [fast|default]   (fast: models/sentiment-fast, 4 layers, stages 1-2;
 #        default: models/sentiment, 6 layers, continues from the fast model's runs)
 #   env: SORI_WORK (scratch dir), SORI_CORPORA (shared corpora dir), MINUTES / MINUTES2 (the
-#   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_REPORTS (the
-#   default model's three further stages), VERSION / VERSION_ACC (written into config.json)
+#   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_REPORTS /
+#   MINUTES_PLATFORM (the default model's four further stages), VERSION / VERSION_ACC (written into config.json)
 set -euo pipefail
 VARIANT="${1:-default}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -28,8 +28,9 @@ MINUTES2="${MINUTES2:-95}"
 MINUTES3="${MINUTES3:-18}"
 MINUTES_ACC="${MINUTES_ACC:-100}"
 MINUTES_REPORTS="${MINUTES_REPORTS:-55}"
+MINUTES_PLATFORM="${MINUTES_PLATFORM:-50}"
 VERSION="${VERSION:-0.2.0}"
-VERSION_ACC="${VERSION_ACC:-0.4.0}"
+VERSION_ACC="${VERSION_ACC:-0.5.0}"
 
 PY="$WORK/venv/bin/python"
 if [ ! -x "$PY" ]; then
@@ -78,8 +79,16 @@ REP="$WORK/run-reports"
 [ -f "$REP/final.pt" ] || $RUNPY "$HERE/train.py" --out "$REP" --layers 6 --minutes "$MINUTES_REPORTS" \
   --lr 3e-5 --warmup 0.03 --per-class 90000 --fb-repeat 6 --seed 43 --ckpt-minutes 6 \
   --warm-start "$ACC/final.pt" --extra-feedback "$EXTRA" "$REPORTS" --extra-repeat 3
-[ -f "$REP/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$REP"
-$RUNPY "$HERE/export.py" --run "$REP" --out "$ROOT/models/sentiment" \
+# Stage 6 (0.5.0): stage 5 continued 50 minutes with the platform-style review set added
+# (corpora/feedback-ko/platform.tsv: app, shopping, hotel and game reviews), so that praise
+# phrased as an absent problem ("발진 한 번 없었어요", "안 눌어붙음") reads as positive.
+PLATFORM="$ROOT/corpora/feedback-ko/platform.tsv"
+PLT="$WORK/run-platform"
+[ -f "$PLT/final.pt" ] || $RUNPY "$HERE/train.py" --out "$PLT" --layers 6 --minutes "$MINUTES_PLATFORM" \
+  --lr 3e-5 --warmup 0.03 --per-class 90000 --fb-repeat 6 --seed 59 --ckpt-minutes 6 \
+  --warm-start "$REP/final.pt" --extra-feedback "$EXTRA" "$REPORTS" "$PLATFORM" --extra-repeat 3
+[ -f "$PLT/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$PLT"
+$RUNPY "$HERE/export.py" --run "$PLT" --out "$ROOT/models/sentiment" \
   --name sori-sentiment-ko --version "$VERSION_ACC"
 $RUNPY "$HERE/eval.py" --model-dir "$ROOT/models/sentiment" --baseline \
-  --json "$REP/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"
+  --json "$PLT/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"

@@ -357,7 +357,7 @@ impl SentimentModel {
         })
     }
 
-    /// Identifies the model: config `sori.name` and `sori.version` ("sori-sentiment-ko-0.4.0"),
+    /// Identifies the model: config `sori.name` and `sori.version` ("sori-sentiment-ko-0.5.0"),
     /// either alone, else the directory name.
     pub fn name(&self) -> &str {
         &self.name
