@@ -41,7 +41,7 @@ def score_labelled(prefix, s, y, dom):
     res[f"{prefix}_test_3class_macro_f1"] = macro_f1(y, p, [0, 1, 2])
     nn_ = y != 1
     res[f"{prefix}_test_binary_acc"] = binary_acc(s[nn_], y[nn_] // 2)
-    # Complaints read as neutral were the reason the reports set was written.
+    # Complaints read as neutral are the failure the reports set was written for.
     res[f"{prefix}_test_negative_recall"] = float(np.mean(p[y == 0] == 0))
     for dname in sorted(set(dom)):
         m = np.array([x == dname for x in dom])
@@ -59,10 +59,9 @@ def score_all(predict, sets, thresholds=None):
     t, y = sets["nsmc_bin"]
     s, _ = predict(t)
     res["nsmc_test_binary_acc"] = binary_acc(s, y)
-    if "nsmc_bin_wide" in sets:
-        t, y = sets["nsmc_bin_wide"]
-        s, _ = predict(t)
-        res["nsmc_test_binary_wide_acc"] = binary_acc(s, y)
+    t, y = sets["nsmc_bin_wide"]
+    s, _ = predict(t)
+    res["nsmc_test_binary_wide_acc"] = binary_acc(s, y)
     t, y = sets["nsmc_3"]
     s, _ = predict(t)
     p = s.argmax(-1)
