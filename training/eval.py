@@ -6,7 +6,6 @@ usage: python eval.py --model-dir ../models/sentiment [--baseline] [--json out.j
 import argparse
 import json
 import os
-import random
 import sys
 import time
 
@@ -128,17 +127,7 @@ def tfidf_baseline(sets, per_class=60000, seed=13):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    rng = random.Random(seed)
-    rows = evalsets.nsmc_rows("train")
-    g = {0: [t for r, t in rows if r <= 4], 1: [t for r, t in rows if r in (5, 6)], 2: [t for r, t in rows if r >= 9]}
-    X, Y = [], []
-    for y, lst in g.items():
-        rng.shuffle(lst)
-        X += lst[:per_class]
-        Y += [y] * len(lst[:per_class])
-    et, ey = evalsets.en_train()
-    X += list(et) * 2
-    Y += list(ey) * 2
+    X, Y = evalsets.nsmc_train_sample(per_class, seed)
     fb_t, fb_y, _ = evalsets.feedback("train")
     X += list(fb_t) * 4
     Y += list(fb_y) * 4
@@ -161,6 +150,7 @@ def main():
     ap.add_argument("--json", default=None)
     ap.add_argument("--exclude", default=None, help="file of texts (one per line) to drop from feedback test")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-ngram", action="store_true", help="score the transformer alone")
     a = ap.parse_args()
     t0 = time.time()
     sets = build_sets(a.exclude)
@@ -168,30 +158,32 @@ def main():
     if not a.no_model:
         import torch
 
-        from infer import encode, load_exported, logits_for, softmax, ece
+        from infer import calibrated_logits, encode, load_exported, load_ngram, logits_for, softmax, ece
 
         torch.set_num_threads(a.threads)
         model, tok, cfg = load_exported(a.model_dir)
-        T = cfg["sori"]["temperature"]
+        ngram = None if a.no_ngram else load_ngram(a.model_dir, cfg)
+        # predict() returns calibrated scores; T undoes the calibration for the raw ECE.
+        T = cfg["sori"]["ngram"]["temperature"] if ngram else cfg["sori"]["temperature"]
         cache = {}
 
         def predict(texts):
             key = id(texts)
             if key not in cache:
                 s, e = logits_for(model, encode(tok, texts))
-                cache[key] = (s, 1 / (1 + np.exp(-e)))
+                cache[key] = (calibrated_logits(s, texts, cfg, ngram), 1 / (1 + np.exp(-e)))
             return cache[key]
 
         out["model"] = score_all(predict, sets, cfg["sori"]["emotion_thresholds"])
         t, y = sets["nsmc_3"]
         s, _ = predict(t)
-        out["model"]["nsmc_test_3class_ece_raw"] = ece(softmax(s), y)
-        out["model"]["nsmc_test_3class_ece_calibrated"] = ece(softmax(s / T), y)
+        out["model"]["nsmc_test_3class_ece_raw"] = ece(softmax(s * T), y)
+        out["model"]["nsmc_test_3class_ece_calibrated"] = ece(softmax(s), y)
         t, y, _ = sets["fb"]
         if len(t):
             s, _ = predict(t)
-            out["model"]["feedback_test_ece_raw"] = ece(softmax(s), y)
-            out["model"]["feedback_test_ece_calibrated"] = ece(softmax(s / T), y)
+            out["model"]["feedback_test_ece_raw"] = ece(softmax(s * T), y)
+            out["model"]["feedback_test_ece_calibrated"] = ece(softmax(s), y)
         t, y = sets["mini"]
         if len(t):
             s, _ = predict(t)

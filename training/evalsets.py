@@ -47,6 +47,24 @@ def nsmc_3class(rows, n_per=1500, seed=2):
     return _balanced(g, n_per, seed)
 
 
+def nsmc_train_sample(per_class, seed):
+    """Training rows for the linear models (baseline, n-gram companion): up to `per_class` nsmc
+    train-movie reviews of each 4-56-910 class (train.py's default mapping) + en-uci train x2."""
+    rng = random.Random(seed)
+    rows = nsmc_rows("train")
+    groups = {0: [t for r, t in rows if r <= 4], 1: [t for r, t in rows if r in (5, 6)],
+              2: [t for r, t in rows if r >= 9]}
+    X, Y = [], []
+    for y, lst in groups.items():
+        rng.shuffle(lst)
+        X += lst[:per_class]
+        Y += [y] * len(lst[:per_class])
+    et, ey = en_train()
+    X += list(et) * 2
+    Y += [int(v) for v in ey] * 2
+    return X, Y
+
+
 def en_test():
     rows = common.read_en_uci()
     keep = [(s, t, y) for i, (s, t, y) in enumerate(rows) if common.en_uci_is_test(i, t)]

@@ -53,6 +53,28 @@ def load_exported(model_dir):
     return m.eval(), tok, cfg
 
 
+def load_ngram(model_dir, cfg):
+    """The model directory's n-gram companion (ngram.py), or None when it has none."""
+    c = cfg["sori"].get("ngram")
+    if not c:
+        return None
+    from ngram import NgramModel
+
+    return NgramModel(os.path.join(model_dir, c["file"]))
+
+
+def calibrated_logits(s, texts, cfg, ngram=None):
+    """What the runtime turns into probabilities with a softmax: transformer logits / T, mixed
+    with the n-gram model's when there is one (src/analyze/sentiment.rs NgramMixture)."""
+    z = s / cfg["sori"]["temperature"]
+    if ngram is None:
+        return z
+    from ngram import mix
+
+    c = cfg["sori"]["ngram"]
+    return mix(z, ngram.logits(list(texts)), c["weight"], c["temperature"])
+
+
 def encode(tok, texts):
     return [np.array(e.ids, dtype=np.int64) for e in tok.encode_batch(list(texts), add_special_tokens=True)]
 
@@ -75,17 +97,20 @@ def ece(probs, y, bins=15):
     return float(total)
 
 
-def fit_temperature(logits, y):
+def fit_temperature(logits, y, weights=None):
+    """The T minimising the (optionally per-row weighted) NLL of softmax(logits / T)."""
     lt = torch.zeros(1, requires_grad=True)
     L = torch.from_numpy(logits)
     Y = torch.from_numpy(y).long()
+    W = None if weights is None else torch.from_numpy(np.asarray(weights, dtype=np.float32))
     opt = torch.optim.LBFGS([lt], lr=0.1, max_iter=200)
 
     def closure():
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(L / lt.exp(), Y)
+        nll = torch.nn.functional.cross_entropy(L / lt.exp(), Y, reduction="none")
+        loss = nll.mean() if W is None else (nll * W).sum() / W.sum()
         loss.backward()
         return loss
 
     opt.step(closure)
-    return float(lt.exp())
+    return float(lt.detach().exp())

@@ -1,6 +1,6 @@
 """Write reference outputs of an exported model (fp32 torch forward of the F16 weights) for
 the Rust runtime's parity tests: one TSV row per text with token ids, calibrated sentiment
-probabilities and emotion probabilities.
+probabilities (with the n-gram mixture when the model has one) and emotion probabilities.
 
 usage: python reference_outputs.py --model-dir ../models/sentiment --out ref.tsv [texts.tsv]
 """
@@ -13,7 +13,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from infer import encode, load_exported, logits_for, softmax  # noqa: E402
+from infer import calibrated_logits, encode, load_exported, load_ngram, logits_for, softmax  # noqa: E402
 
 
 def main():
@@ -26,7 +26,7 @@ def main():
     texts = [t for _, t, _ in common.read_mini()]
     ids = encode(tok, texts)
     s, e = logits_for(model, ids)
-    p = softmax(s / cfg["sori"]["temperature"])
+    p = softmax(calibrated_logits(s, texts, cfg, load_ngram(a.model_dir, cfg)))
     pe = 1 / (1 + np.exp(-e))
     with open(a.out, "w", encoding="utf-8") as f:
         f.write("text\tids\tp_negative\tp_neutral\tp_positive\t" + "\t".join(cfg["sori"]["emotions"]) + "\n")

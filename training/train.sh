@@ -9,7 +9,8 @@
 #        default: models/sentiment, 6 layers, continues from the fast model's runs)
 #   env: SORI_WORK (scratch dir), SORI_CORPORA (shared corpora dir), MINUTES / MINUTES2 (the
 #   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_REPORTS /
-#   MINUTES_PLATFORM (the default model's four further stages), VERSION / VERSION_ACC (written into config.json)
+#   MINUTES_PLATFORM (the default model's four further stages), VERSION / VERSION_ACC /
+#   VERSION_NGRAM (written into config.json: the fast model, the transformer, the mixture)
 set -euo pipefail
 VARIANT="${1:-default}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -31,6 +32,7 @@ MINUTES_REPORTS="${MINUTES_REPORTS:-55}"
 MINUTES_PLATFORM="${MINUTES_PLATFORM:-50}"
 VERSION="${VERSION:-0.2.0}"
 VERSION_ACC="${VERSION_ACC:-0.5.0}"
+VERSION_NGRAM="${VERSION_NGRAM:-0.6.0}"
 
 PY="$WORK/venv/bin/python"
 if [ ! -x "$PY" ]; then
@@ -90,5 +92,8 @@ PLT="$WORK/run-platform"
 [ -f "$PLT/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$PLT"
 $RUNPY "$HERE/export.py" --run "$PLT" --out "$ROOT/models/sentiment" \
   --name sori-sentiment-ko --version "$VERSION_ACC"
+# Stage 7 (0.6.0): the character n-gram companion, fitted on the same training mix and mixed
+# with the transformer (weight chosen on nsmc dev movies, temperature on movies + feedback dev).
+$RUNPY "$HERE/ngram.py" --model-dir "$ROOT/models/sentiment" --version "$VERSION_NGRAM"
 $RUNPY "$HERE/eval.py" --model-dir "$ROOT/models/sentiment" --baseline \
   --json "$PLT/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"

@@ -6,6 +6,7 @@ pub mod components;
 pub mod keywords;
 pub mod matmul;
 pub mod morph;
+pub mod ngram;
 pub mod sentence;
 pub mod sentiment;
 pub mod terms;

@@ -4,7 +4,10 @@
 //! sentiment softmax (negative, neutral, positive; logits divided by a calibration
 //! temperature) and independent per-emotion sigmoids. The artifact format (`model.safetensors`
 //! in F16, `config.json` with a `"sori"` block, `tokenizer.json`) is the contract with the
-//! training code; [`SentimentModel::load`] checks it and names the file at fault.
+//! training code; [`SentimentModel::load`] checks it and names the file at fault. When the
+//! `"sori"` block names an `"ngram"` companion (see [`super::ngram`]), the sentiment
+//! distribution is a calibrated weighted product of the transformer's and the n-gram model's;
+//! emotions come from the transformer alone.
 //!
 //! Throughput comes from batching, not from the model: inputs are sorted by token length and
 //! cut into batches of similar length (so padding is small), batches run in parallel on the
@@ -17,7 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use candle_core::{CpuStorage, InplaceOp1, InplaceOp2, Layout};
-use candle_core::{DType, Device, Tensor, D};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{Linear, Module, VarBuilder};
 use candle_transformers::models::bert::{Config as BertConfig, HiddenAct};
 use rayon::prelude::*;
@@ -25,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::matmul::{PackedWeight, Precision};
+use super::ngram::{NgramConfig, NgramSentiment};
 use super::sentence::split_sentences;
 
 /// Labels the sentiment head must produce, in head-row order.
@@ -118,8 +122,9 @@ impl From<candle_core::Error> for ModelError {
     }
 }
 
-const HINT_DIR: &str = "a model directory holds model.safetensors, config.json and tokenizer.json \
-     (see models/sentiment/MODEL.md); pass another with --model (default, fast or a directory)";
+const HINT_DIR: &str = "a model directory holds model.safetensors, config.json, tokenizer.json \
+     and the n-gram file its config names, if any (see models/sentiment/MODEL.md); pass another \
+     with --model (default, fast or a directory)";
 const HINT_CONFIG: &str = "config.json must hold the BERT config fields plus a \"sori\" object \
      with labels, emotions, emotion_thresholds, pooling, temperature, max_len";
 const HINT_WEIGHTS: &str = "model.safetensors must hold candle BertModel tensors without prefix \
@@ -154,6 +159,9 @@ struct SoriConfig {
     name: Option<String>,
     #[serde(default)]
     version: Option<String>,
+    /// A character n-gram model whose distribution is mixed with the transformer's.
+    #[serde(default)]
+    ngram: Option<NgramConfig>,
 }
 
 fn default_pooling() -> String {
@@ -183,6 +191,43 @@ struct Scored {
     emotions: Vec<f32>,
 }
 
+/// What the encoder and heads give for one input: calibrated sentiment logits and emotion
+/// probabilities.
+struct HeadOutput {
+    sentiment_logits: [f32; 3],
+    emotions: Vec<f32>,
+}
+
+/// The n-gram companion model and how its opinion is weighed.
+struct NgramMixture {
+    model: NgramSentiment,
+    weight: f32,
+    temperature: f32,
+}
+
+impl NgramMixture {
+    /// `softmax((log p_transformer + weight * log p_ngram) / temperature)`: a weighted
+    /// product of the two distributions, recalibrated on the dev set by `training/ngram.py`.
+    fn mix(&self, transformer_logits: [f32; 3], text: &str) -> [f32; 3] {
+        let a = log_softmax(transformer_logits);
+        let b = log_softmax(self.model.logits(text));
+        softmax(std::array::from_fn(|c| {
+            (a[c] + self.weight * b[c]) / self.temperature
+        }))
+    }
+}
+
+fn log_softmax(x: [f32; 3]) -> [f32; 3] {
+    let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let lse = m + x.iter().map(|v| (v - m).exp()).sum::<f32>().ln();
+    x.map(|v| v - lse)
+}
+
+fn softmax(x: [f32; 3]) -> [f32; 3] {
+    let l = log_softmax(x);
+    l.map(f32::exp)
+}
+
 /// A loaded sentiment model. Cheap to share: all methods take `&self` and the model is
 /// `Send + Sync`, so one instance can serve every thread.
 pub struct SentimentModel {
@@ -194,6 +239,7 @@ pub struct SentimentModel {
     emotions: Vec<String>,
     thresholds: Vec<f32>,
     temperature: f32,
+    ngram: Option<NgramMixture>,
     pooling: Pooling,
     pad_id: u32,
     device: Device,
@@ -205,6 +251,7 @@ impl fmt::Debug for SentimentModel {
             .field("name", &self.name)
             .field("emotions", &self.emotions)
             .field("temperature", &self.temperature)
+            .field("ngram", &self.ngram.as_ref().map(|m| m.weight))
             .finish_non_exhaustive()
     }
 }
@@ -243,7 +290,15 @@ impl SentimentModel {
             Ok(Cow::Borrowed(match name {
                 "config.json" => include_bytes!("../../models/sentiment/config.json"),
                 "tokenizer.json" => include_bytes!("../../models/sentiment/tokenizer.json"),
-                _ => include_bytes!("../../models/sentiment/model.safetensors"),
+                "ngram.safetensors" => include_bytes!("../../models/sentiment/ngram.safetensors"),
+                "model.safetensors" => include_bytes!("../../models/sentiment/model.safetensors"),
+                other => {
+                    return Err(artifact(
+                        &Path::new("models/sentiment").join(other),
+                        "not built into the binary",
+                        HINT_CONFIG,
+                    ))
+                }
             }))
         };
         Self::from_files(
@@ -333,6 +388,18 @@ impl SentimentModel {
             )
         };
 
+        let ngram = match &sori.ngram {
+            Some(cfg) => {
+                let path = dir.join(&cfg.file);
+                Some(NgramMixture {
+                    model: NgramSentiment::from_bytes(&read(&cfg.file)?, &path, cfg)?,
+                    weight: cfg.weight,
+                    temperature: cfg.temperature,
+                })
+            }
+            None => None,
+        };
+
         let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         let name = match (nonempty(&sori.name), nonempty(&sori.version)) {
             (Some(n), Some(v)) => format!("{n}-{v}"),
@@ -351,6 +418,7 @@ impl SentimentModel {
             emotions: sori.emotions,
             thresholds: sori.emotion_thresholds,
             temperature: sori.temperature,
+            ngram,
             pooling,
             pad_id: u32::try_from(bert_config.pad_token_id).unwrap_or(0),
             device,
@@ -449,7 +517,7 @@ impl SentimentModel {
         let live_texts: Vec<&str> = live.iter().map(|&i| texts[i]).collect();
         let encodings = self
             .tokenizer
-            .encode_batch_fast(live_texts, true)
+            .encode_batch_fast(live_texts.clone(), true)
             .map_err(|e| ModelError::Inference(format!("tokenizer: {e}")))?;
         let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
 
@@ -458,8 +526,22 @@ impl SentimentModel {
             .par_iter()
             .map(|batch| {
                 let seqs: Vec<&[u32]> = batch.iter().map(|&j| ids[j]).collect();
-                let scored = self.forward(&seqs)?;
-                Ok(batch.iter().map(|&j| live[j]).zip(scored).collect())
+                let heads = self.forward(&seqs)?;
+                Ok(batch
+                    .iter()
+                    .zip(heads)
+                    .map(|(&j, h)| {
+                        let probs = match &self.ngram {
+                            Some(mixture) => mixture.mix(h.sentiment_logits, live_texts[j]),
+                            None => softmax(h.sentiment_logits),
+                        };
+                        let scored = Scored {
+                            sentiment: SentimentScore::from_probs(probs),
+                            emotions: h.emotions,
+                        };
+                        (live[j], scored)
+                    })
+                    .collect())
             })
             .collect::<Result<_, ModelError>>()?;
         for (i, s) in results.into_iter().flatten() {
@@ -477,7 +559,7 @@ impl SentimentModel {
     }
 
     /// Runs one padded batch through the encoder and both heads.
-    fn forward(&self, seqs: &[&[u32]]) -> Result<Vec<Scored>, ModelError> {
+    fn forward(&self, seqs: &[&[u32]]) -> Result<Vec<HeadOutput>, ModelError> {
         let b = seqs.len();
         let len = seqs.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
         let mut input = vec![self.pad_id; b * len];
@@ -498,17 +580,16 @@ impl SentimentModel {
             Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
         };
         let logits = self.sentiment_head.forward(&pooled)?;
-        let logits = (logits / f64::from(self.temperature))?;
-        let probs: Vec<Vec<f32>> = candle_nn::ops::softmax(&logits, D::Minus1)?.to_vec2()?;
+        let logits: Vec<Vec<f32>> = (logits / f64::from(self.temperature))?.to_vec2()?;
         let emotions: Vec<Vec<f32>> = match &self.emotion_head {
             Some(head) => candle_nn::ops::sigmoid(&head.forward(&pooled)?)?.to_vec2()?,
             None => vec![Vec::new(); b],
         };
-        Ok(probs
+        Ok(logits
             .into_iter()
             .zip(emotions)
-            .map(|(p, emotions)| Scored {
-                sentiment: SentimentScore::from_probs([p[0], p[1], p[2]]),
+            .map(|(l, emotions)| HeadOutput {
+                sentiment_logits: [l[0], l[1], l[2]],
                 emotions,
             })
             .collect())
@@ -884,6 +965,15 @@ fn validate_config(
             "sori.temperature must be > 0, got {}",
             sori.temperature
         ));
+    }
+    if let Some(ng) = &sori.ngram {
+        let ok = |v: f32| v.is_finite() && v > 0.0;
+        if !(ng.weight.is_finite() && ng.weight >= 0.0 && ok(ng.temperature)) {
+            return bad(format!(
+                "sori.ngram.weight must be >= 0 and sori.ngram.temperature > 0, got {} and {}",
+                ng.weight, ng.temperature
+            ));
+        }
     }
     if sori.max_len < 2 || sori.max_len > bert.max_position_embeddings {
         return bad(format!(

@@ -1,0 +1,333 @@
+//! Character n-gram sentiment: TF-IDF over the character n-grams of each word and a 3-way
+//! linear layer (logistic regression), the companion of the transformer in a model directory.
+//!
+//! Why a linear model beside a transformer: the two make different mistakes. The transformer
+//! reads context but sees a pruned sub-word vocabulary through six layers; the n-gram model
+//! remembers the exact spellings, slang and misspellings (개노잼, 돈아깝, 존잼) of the ~265k
+//! labelled training rows. Combined as a weighted product of their distributions they beat either alone on
+//! held-out movies and English (see models/sentiment/MODEL.md), for ~1% of the cost.
+//!
+//! Features replicate scikit-learn's `TfidfVectorizer(analyzer="char_wb", sublinear_tf=True)`
+//! so that `training/ngram.py` can fit with it and export: each whitespace-separated word is
+//! padded with one space on each side and cut into n-grams of `min_n..=max_n` characters; a
+//! word shorter than `n` yields itself once and no longer n-grams; counts become `1 + ln(tf)`,
+//! are multiplied by the idf and L2-normalised. Text is NFC-normalised and lowercased first.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+use super::sentiment::ModelError;
+
+const HINT_NGRAM: &str = "the n-gram file holds `vocab` (U8: the n-grams, UTF-8, one per line, \
+     in feature order), `idf` [V], `coef` [3, V] and `intercept` [3]; training/ngram.py writes it";
+
+/// The `"ngram"` object of config.json's `"sori"` block.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct NgramConfig {
+    /// File name inside the model directory.
+    pub file: String,
+    /// Weight of the n-gram log-probabilities against the transformer's.
+    pub weight: f32,
+    /// Temperature applied to the combined log-probabilities (calibration of the mixture).
+    pub temperature: f32,
+    pub min_n: usize,
+    pub max_n: usize,
+    #[serde(default = "yes")]
+    pub sublinear_tf: bool,
+    #[serde(default = "yes")]
+    pub lowercase: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A fitted character n-gram TF-IDF + logistic regression sentiment model.
+pub struct NgramSentiment {
+    features: HashMap<Box<str>, u32>,
+    idf: Vec<f32>,
+    /// `coef[j]`: the class weights (negative, neutral, positive) of feature `j`.
+    coef: Vec<[f32; 3]>,
+    intercept: [f32; 3],
+    min_n: usize,
+    max_n: usize,
+    sublinear_tf: bool,
+    lowercase: bool,
+}
+
+impl NgramSentiment {
+    /// Reads the safetensors file `bytes`; `path` names it in errors.
+    pub(crate) fn from_bytes(
+        bytes: &[u8],
+        path: &Path,
+        config: &NgramConfig,
+    ) -> Result<Self, ModelError> {
+        let bad = |reason: String| ModelError::Artifact {
+            path: path.to_owned(),
+            reason,
+            hint: HINT_NGRAM,
+        };
+        if config.min_n == 0 || config.min_n > config.max_n {
+            return Err(bad(format!(
+                "ngram range {}..={} is empty (config.json sori.ngram.min_n / max_n)",
+                config.min_n, config.max_n
+            )));
+        }
+        let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
+            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+        let get = |name: &str| {
+            tensors
+                .get(name)
+                .ok_or_else(|| bad(format!("tensor {name} is missing")))
+        };
+        let floats = |t: &Tensor, name: &str| -> Result<Vec<f32>, ModelError> {
+            t.to_dtype(DType::F32)
+                .and_then(|t| t.flatten_all())
+                .and_then(|t| t.to_vec1())
+                .map_err(|e| bad(format!("tensor {name}: {e}")))
+        };
+
+        let vocab_bytes: Vec<u8> = get("vocab")?
+            .flatten_all()
+            .and_then(|t| t.to_vec1())
+            .map_err(|e| bad(format!("tensor vocab must be U8: {e}")))?;
+        let vocab =
+            std::str::from_utf8(&vocab_bytes).map_err(|e| bad(format!("vocab: not UTF-8: {e}")))?;
+        let features: HashMap<Box<str>, u32> = vocab
+            .split('\n')
+            .enumerate()
+            .map(|(j, g)| (g.into(), j as u32))
+            .collect();
+        let n = vocab.split('\n').count();
+        if features.len() != n {
+            return Err(bad(format!(
+                "vocab lists {n} n-grams but only {} distinct ones",
+                features.len()
+            )));
+        }
+
+        let idf = floats(get("idf")?, "idf")?;
+        let coef_flat = floats(get("coef")?, "coef")?;
+        let intercept = floats(get("intercept")?, "intercept")?;
+        if idf.len() != n || coef_flat.len() != 3 * n || intercept.len() != 3 {
+            return Err(bad(format!(
+                "shapes disagree: {n} n-grams, idf {}, coef {} (want 3 x {n}), intercept {}",
+                idf.len(),
+                coef_flat.len(),
+                intercept.len()
+            )));
+        }
+        let coef = (0..n)
+            .map(|j| [coef_flat[j], coef_flat[n + j], coef_flat[2 * n + j]])
+            .collect();
+        Ok(NgramSentiment {
+            features,
+            idf,
+            coef,
+            intercept: [intercept[0], intercept[1], intercept[2]],
+            min_n: config.min_n,
+            max_n: config.max_n,
+            sublinear_tf: config.sublinear_tf,
+            lowercase: config.lowercase,
+        })
+    }
+
+    /// The linear model's logits (negative, neutral, positive) for one text.
+    pub fn logits(&self, text: &str) -> [f32; 3] {
+        let counts = self.feature_counts(text);
+        let weighted: Vec<(u32, f32)> = counts
+            .into_iter()
+            .map(|(j, tf)| {
+                let tf = if self.sublinear_tf {
+                    1.0 + (tf as f32).ln()
+                } else {
+                    tf as f32
+                };
+                (j, tf * self.idf[j as usize])
+            })
+            .collect();
+        let norm = weighted.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+        let mut out = self.intercept;
+        if norm > 0.0 {
+            for (j, x) in weighted {
+                let w = &self.coef[j as usize];
+                for c in 0..3 {
+                    out[c] += x / norm * w[c];
+                }
+            }
+        }
+        out
+    }
+
+    /// Known n-grams of `text` with their counts, in no particular order.
+    fn feature_counts(&self, text: &str) -> Vec<(u32, u32)> {
+        let text: String = text.nfc().collect();
+        let text = if self.lowercase {
+            text.to_lowercase()
+        } else {
+            text
+        };
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        let mut padded: Vec<char> = Vec::new();
+        let mut gram = String::new();
+        for word in text.split(is_python_whitespace).filter(|w| !w.is_empty()) {
+            padded.clear();
+            padded.push(' ');
+            padded.extend(word.chars());
+            padded.push(' ');
+            for n in self.min_n..=self.max_n {
+                // A word no longer than n yields itself once; longer n-grams would repeat it.
+                let starts = padded.len().saturating_sub(n) + 1;
+                for start in 0..starts {
+                    gram.clear();
+                    gram.extend(&padded[start..(start + n).min(padded.len())]);
+                    if let Some(&j) = self.features.get(gram.as_str()) {
+                        *counts.entry(j).or_default() += 1;
+                    }
+                }
+                if padded.len() <= n {
+                    break;
+                }
+            }
+        }
+        counts.into_iter().collect()
+    }
+}
+
+/// Python's `str.split()` separators: Unicode whitespace plus the ASCII information
+/// separators, which Python counts as whitespace and Rust does not.
+fn is_python_whitespace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grams_of(model: &NgramSentiment, text: &str) -> Vec<String> {
+        let by_id: HashMap<u32, &str> = model.features.iter().map(|(g, &j)| (j, &**g)).collect();
+        let mut out: Vec<String> = model
+            .feature_counts(text)
+            .into_iter()
+            .flat_map(|(j, c)| std::iter::repeat_n(by_id[&j].to_string(), c as usize))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// A model whose vocabulary is every n-gram listed, so features can be read back.
+    fn toy(vocab: &[&str], min_n: usize, max_n: usize) -> NgramSentiment {
+        NgramSentiment {
+            features: vocab
+                .iter()
+                .enumerate()
+                .map(|(j, g)| ((*g).into(), j as u32))
+                .collect(),
+            idf: vec![1.0; vocab.len()],
+            coef: vec![[0.0; 3]; vocab.len()],
+            intercept: [0.0; 3],
+            min_n,
+            max_n,
+            sublinear_tf: true,
+            lowercase: true,
+        }
+    }
+
+    #[test]
+    fn words_are_padded_and_short_words_yield_themselves_once() {
+        // sklearn: " 꿀잼 " -> 1-grams " ","꿀","잼"," "; 2-grams " 꿀","꿀잼","잼 "; and the
+        // 3-grams " 꿀잼","꿀잼 ". "좋" padded is " 좋 " (3 chars): its 3-gram is itself.
+        let vocab = [
+            " ", "꿀", "잼", " 꿀", "꿀잼", "잼 ", " 꿀잼", "꿀잼 ", "좋", " 좋", "좋 ", " 좋 ",
+        ];
+        let m = toy(&vocab, 1, 3);
+        let mut want: Vec<String> = [
+            " ", "꿀", "잼", " ", " 꿀", "꿀잼", "잼 ", " 꿀잼", "꿀잼 ", " ", "좋", " ", " 좋",
+            "좋 ", " 좋 ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        want.sort();
+        assert_eq!(grams_of(&m, "꿀잼  좋"), want);
+    }
+
+    #[test]
+    fn a_word_shorter_than_n_stops_the_longer_ngrams() {
+        // " a " has 3 characters: with n = 3..=5 it yields " a " once, not three times.
+        let m = toy(&[" a "], 3, 5);
+        assert_eq!(grams_of(&m, "a"), vec![" a ".to_string()]);
+    }
+
+    #[test]
+    fn text_is_lowercased_and_nfc_normalised() {
+        let m = toy(&["good", "좋"], 1, 4);
+        // "좋" written as conjoining jamo (NFD) must match the precomposed syllable.
+        let nfd = "\u{110c}\u{1169}\u{11c2}";
+        assert_eq!(grams_of(&m, &format!("GOOD {nfd}")), vec!["good", "좋"]);
+    }
+
+    #[test]
+    fn unknown_text_gets_the_intercept() {
+        let mut m = toy(&["좋"], 1, 2);
+        m.intercept = [0.1, 0.2, 0.3];
+        m.coef = vec![[1.0, 0.0, -1.0]];
+        assert_eq!(m.logits("xyz"), [0.1, 0.2, 0.3]);
+        // One known feature: its L2-normalised weight is 1, so the logits move by its coef.
+        let l = m.logits("좋");
+        assert!(
+            (l[0] - 1.1).abs() < 1e-6 && (l[2] - -0.7).abs() < 1e-6,
+            "{l:?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod committed_model_tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Config {
+        sori: Sori,
+    }
+    #[derive(Deserialize)]
+    struct Sori {
+        ngram: NgramConfig,
+    }
+
+    /// The committed n-gram model scores the 60 sentiment-mini texts as scikit-learn did when
+    /// `training/ngram.py` fitted it (tests/fixtures/ngram_reference.tsv, written by that
+    /// script): the Rust features are sklearn's `char_wb` features, up to F16 weight rounding.
+    #[test]
+    fn committed_ngram_model_matches_sklearn() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = root.join("models/sentiment");
+        let config: Config =
+            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+        let path = dir.join(&config.sori.ngram.file);
+        let model =
+            NgramSentiment::from_bytes(&std::fs::read(&path).unwrap(), &path, &config.sori.ngram)
+                .unwrap();
+        let reference =
+            std::fs::read_to_string(root.join("tests/fixtures/ngram_reference.tsv")).unwrap();
+        let mut rows = 0;
+        for line in reference.lines().skip(1) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let want: Vec<f32> = cols[1..].iter().map(|v| v.parse().unwrap()).collect();
+            let got = model.logits(cols[0]);
+            for c in 0..3 {
+                assert!(
+                    (got[c] - want[c]).abs() < 0.02,
+                    "{:?}: rust {got:?} vs sklearn {want:?}",
+                    cols[0]
+                );
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, 60);
+    }
+}
