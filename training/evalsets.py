@@ -47,13 +47,14 @@ def nsmc_3class(rows, n_per=1500, seed=2):
     return _balanced(g, n_per, seed)
 
 
-def nsmc_train_sample(per_class, seed):
+def nsmc_train_sample(per_class, seed, positive_from=9):
     """Training rows for the linear models (baseline, n-gram companion): up to `per_class` nsmc
-    train-movie reviews of each 4-56-910 class (train.py's default mapping) + en-uci train x2."""
+    train-movie reviews of each 4-56-910 class (train.py's default mapping; `positive_from=7`
+    counts 7-8 as positive too) + en-uci train x2."""
     rng = random.Random(seed)
     rows = nsmc_rows("train")
     groups = {0: [t for r, t in rows if r <= 4], 1: [t for r, t in rows if r in (5, 6)],
-              2: [t for r, t in rows if r >= 9]}
+              2: [t for r, t in rows if r >= positive_from]}
     X, Y = [], []
     for y, lst in groups.items():
         rng.shuffle(lst)

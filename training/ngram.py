@@ -53,8 +53,8 @@ def project_rows(split, test_grams):
     return out
 
 
-def training_rows(per_class, seed):
-    X, Y = evalsets.nsmc_train_sample(per_class, seed)
+def training_rows(per_class, seed, positive_from=9):
+    X, Y = evalsets.nsmc_train_sample(per_class, seed, positive_from)
     fb_t, fb_y, _ = evalsets.feedback("train")
     X += list(fb_t) * 6
     Y += [int(v) for v in fb_y] * 6
@@ -114,32 +114,20 @@ def mix(transformer_logits, ngram_logits, weight, temperature=1.0):
     return log_softmax((log_softmax(transformer_logits) + weight * log_softmax(ngram_logits)) / temperature)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model-dir", default=os.path.join(common.ROOT, "models", "sentiment"))
-    ap.add_argument("--per-class", type=int, default=90000)
-    ap.add_argument("--max-features", type=int, default=300000)
-    ap.add_argument("--C", type=float, default=2.0)
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--version", default=None, help="new sori.version for config.json")
-    a = ap.parse_args()
-    import torch
+def fit_and_export(a, t0):
+    """Fits the vectorizer and the logistic regression and writes FILE into the model dir."""
     from safetensors.numpy import save_file
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from infer import encode, fit_temperature, load_exported, logits_for, ece, softmax
-
-    torch.set_num_threads(2)
-    t0 = time.time()
-    X, Y = training_rows(a.per_class, a.seed)
+    X, Y = training_rows(a.per_class, a.seed, a.positive_from)
     print(f"training rows: {len(X)} ({np.bincount(Y).tolist()} per class)", flush=True)
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(MIN_N, MAX_N), min_df=2, sublinear_tf=True,
                           max_features=a.max_features, preprocessor=preprocess, dtype=np.float32)
     Xm = vec.fit_transform(X)
     clf = LogisticRegression(C=a.C, max_iter=400)
     clf.fit(Xm, Y)
-    print(f"fitted {Xm.shape[1]} features ({time.time()-t0:.0f}s)", flush=True)
+    print(f"fitted {Xm.shape[1]} features on {len(X)} rows ({time.time()-t0:.0f}s)", flush=True)
 
     names = vec.get_feature_names_out().tolist()
     assert not any("\n" in g for g in names) and len(set(names)) == len(names)
@@ -151,26 +139,53 @@ def main():
         "coef": np.ascontiguousarray(clf.coef_, dtype=np.float16),
         "intercept": np.ascontiguousarray(clf.intercept_, dtype=np.float32),
     }, out_path)
-    ng = NgramModel(out_path)
+    return out_path, clf, vec
 
-    # The exported (F16) model scored without sklearn must agree with sklearn.
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model-dir", default=os.path.join(common.ROOT, "models", "sentiment"))
+    ap.add_argument("--per-class", type=int, default=90000)
+    ap.add_argument("--max-features", type=int, default=300000)
+    ap.add_argument("--C", type=float, default=2.0)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--positive-from", type=int, default=9, help="lowest NSMC rating counted positive")
+    ap.add_argument("--reference", default=REFERENCE, help="where to write sklearn's logits of the mini set")
+    ap.add_argument("--version", default=None, help="new sori.version for config.json")
+    ap.add_argument("--reuse", default=None,
+                    help="an n-gram file fitted before (e.g. models/sentiment/ngram.safetensors): no fit, "
+                         "only the weight and temperature for this model dir's transformer")
+    a = ap.parse_args()
+    import torch
+
+    from infer import encode, fit_temperature, load_exported, logits_for, ece, softmax
+
+    torch.set_num_threads(2)
+    t0 = time.time()
     dev_rows = evalsets.nsmc_rows("dev")
     b_t, b_y = evalsets.nsmc_binary(dev_rows, n_per=1000, seed=4)
     c_t, c_y = evalsets.nsmc_3class(dev_rows, n_per=1000, seed=3)
     fb_t, fb_y, _ = evalsets.feedback("dev")
     c_t, c_y = list(c_t) + list(fb_t), np.concatenate([c_y, fb_y]).astype(np.int64)
-    ref = clf.decision_function(vec.transform(c_t))
-    ours = ng.logits(c_t)
-    parity = {"max_abs_diff": float(np.abs(ref - ours).max()),
-              "argmax_agree": float(np.mean(ref.argmax(-1) == ours.argmax(-1)))}
-    print("parity with sklearn:", parity, flush=True)
-    assert parity["max_abs_diff"] < 0.05 and parity["argmax_agree"] > 0.995, parity
+    if a.reuse:
+        out_path, clf, vec, parity = os.path.abspath(a.reuse), None, None, None
+    else:
+        out_path, clf, vec = fit_and_export(a, t0)
+    ng = NgramModel(out_path)
+    ng_c = ng.logits(c_t)
+    if clf is not None:
+        # The exported (F16) model scored without sklearn must agree with sklearn.
+        ref = clf.decision_function(vec.transform(c_t))
+        parity = {"max_abs_diff": float(np.abs(ref - ng_c).max()),
+                  "argmax_agree": float(np.mean(ref.argmax(-1) == ng_c.argmax(-1)))}
+        print("parity with sklearn:", parity, flush=True)
+        assert parity["max_abs_diff"] < 0.05 and parity["argmax_agree"] > 0.995, parity
 
     model, tok, cfg = load_exported(a.model_dir)
     T = cfg["sori"]["temperature"]
     tr_b = logits_for(model, encode(tok, b_t))[0] / T
     tr_c = logits_for(model, encode(tok, c_t))[0] / T
-    ng_b, ng_c = ng.logits(b_t), ours
+    ng_b = ng.logits(b_t)
     n_movies = len(c_t) - len(fb_t)
 
     def dev_score(w):
@@ -191,7 +206,7 @@ def main():
     T2 = fit_temperature(z.astype(np.float32), c_y, half)
     zc = mix(tr_c, ng_c, weight, T2)
     report = {
-        "weight": weight, "temperature": T2, "features": len(names), "training_rows": len(X),
+        "weight": weight, "temperature": T2, "features": len(ng.vocab),
         "dev_binary_acc": grid[weight][0], "dev_3class_acc": grid[weight][1],
         "dev_binary_acc_transformer": grid[0.0][0], "dev_3class_acc_transformer": grid[0.0][1],
         "dev_ece_mixture_movies": ece(softmax(zc[:n_movies]), c_y[:n_movies]),
@@ -204,7 +219,7 @@ def main():
     with open(os.path.join(a.model_dir, "ngram-report.json"), "w") as f:
         json.dump(report, f, indent=1)
 
-    cfg["sori"]["ngram"] = {"file": FILE, "weight": weight, "temperature": round(T2, 4),
+    cfg["sori"]["ngram"] = {"file": os.path.relpath(out_path, a.model_dir), "weight": weight, "temperature": round(T2, 4),
                             "min_n": MIN_N, "max_n": MAX_N, "sublinear_tf": True, "lowercase": True}
     if a.version:
         cfg["sori"]["version"] = a.version
@@ -212,15 +227,18 @@ def main():
         json.dump(cfg, f, indent=1, ensure_ascii=False)
         f.write("\n")
 
+    if clf is None:
+        print(f"mixed {out_path} into {a.model_dir} ({time.time()-t0:.0f}s)", flush=True)
+        return
     mini = [t for _, t, _ in common.read_mini()]
     ref_mini = clf.decision_function(vec.transform(mini))
-    os.makedirs(os.path.dirname(REFERENCE), exist_ok=True)
-    with open(REFERENCE, "w", encoding="utf-8", newline="") as f:
+    os.makedirs(os.path.dirname(os.path.abspath(a.reference)), exist_ok=True)
+    with open(a.reference, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\", lineterminator="\n")
         w.writerow(["text", "negative", "neutral", "positive"])
         for t, r in zip(mini, ref_mini):
             w.writerow([t] + [f"{v:.5f}" for v in r])
-    print(f"wrote {out_path}, config.json and {REFERENCE} ({time.time()-t0:.0f}s)", flush=True)
+    print(f"wrote {out_path}, config.json and {a.reference} ({time.time()-t0:.0f}s)", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@
 #   env: SORI_WORK (scratch dir), SORI_CORPORA (shared corpora dir), MINUTES / MINUTES2 (the
 #   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_REPORTS /
 #   MINUTES_PLATFORM (the default model's four further stages), VERSION / VERSION_ACC /
-#   VERSION_NGRAM (written into config.json: the fast model, the transformer, the mixture)
+#   VERSION_NGRAM / VERSION_FAST_NGRAM (written into config.json: the fast model, the
+#   default transformer, the default mixture, the fast mixture)
 set -euo pipefail
 VARIANT="${1:-default}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -33,6 +34,7 @@ MINUTES_PLATFORM="${MINUTES_PLATFORM:-50}"
 VERSION="${VERSION:-0.2.0}"
 VERSION_ACC="${VERSION_ACC:-0.5.0}"
 VERSION_NGRAM="${VERSION_NGRAM:-0.6.0}"
+VERSION_FAST_NGRAM="${VERSION_FAST_NGRAM:-0.3.0}"
 
 PY="$WORK/venv/bin/python"
 if [ ! -x "$PY" ]; then
@@ -56,6 +58,12 @@ $RUNPY "$HERE/sanity_e5.py" "$WORK/e5s_fp32.pt"
 if [ "$VARIANT" = fast ]; then
   [ -f "$RUN/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$RUN"
   $RUNPY "$HERE/export.py" --run "$RUN" --out "$OUT" --name "$NAME" --version "$VERSION"
+  # 0.3.0: the default model's n-gram companion (stage 7 of `default`; run that first), with
+  # its weight and temperature chosen again for the 4-layer transformer.
+  NGRAM="$ROOT/models/sentiment/ngram.safetensors"
+  if [ -f "$NGRAM" ]; then
+    $RUNPY "$HERE/ngram.py" --model-dir "$OUT" --reuse "$NGRAM" --version "$VERSION_FAST_NGRAM"
+  fi
   $RUNPY "$HERE/eval.py" --model-dir "$OUT" --baseline --json "$RUN/eval.json" \
     --exclude "$WORK/data/fb_seen_texts.txt"
   exit 0

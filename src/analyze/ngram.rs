@@ -28,7 +28,8 @@ const HINT_NGRAM: &str = "the n-gram file holds `vocab` (U8: the n-grams, UTF-8,
 /// The `"ngram"` object of config.json's `"sori"` block.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct NgramConfig {
-    /// File name inside the model directory.
+    /// Path of the n-gram file, relative to the model directory (the fast model names the
+    /// default model's file, `../sentiment/ngram.safetensors`).
     pub file: String,
     /// Weight of the n-gram log-probabilities against the transformer's.
     pub weight: f32,
@@ -163,7 +164,8 @@ impl NgramSentiment {
         out
     }
 
-    /// Known n-grams of `text` with their counts, in no particular order.
+    /// Known n-grams of `text` with their counts, by feature id: a fixed order makes the
+    /// float sums, and so the scores, the same on every call (HashMap order is random).
     fn feature_counts(&self, text: &str) -> Vec<(u32, u32)> {
         let text: String = text.nfc().collect();
         let text = if self.lowercase {
@@ -194,7 +196,9 @@ impl NgramSentiment {
                 }
             }
         }
-        counts.into_iter().collect()
+        let mut counts: Vec<(u32, u32)> = counts.into_iter().collect();
+        counts.sort_unstable();
+        counts
     }
 }
 
@@ -299,19 +303,35 @@ mod committed_model_tests {
         ngram: NgramConfig,
     }
 
+    fn committed() -> NgramSentiment {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sentiment");
+        let config: Config =
+            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+        let path = dir.join(&config.sori.ngram.file);
+        NgramSentiment::from_bytes(&std::fs::read(&path).unwrap(), &path, &config.sori.ngram)
+            .unwrap()
+    }
+
+    /// Regression: the counts came out of a HashMap in random order, so the float sum (and
+    /// the embedded vs on-disk model comparison) differed in the last bit between calls.
+    #[test]
+    fn scores_are_bitwise_repeatable() {
+        let model = committed();
+        let text = "배송은 빨랐는데 포장이 엉망이고 제품도 불량이라 환불 요청했어요. 고객센터는 \
+                    연결이 안 되고 답변도 없네요 ㅠㅠ 다시는 안 삽니다";
+        let first = model.logits(text);
+        for _ in 0..50 {
+            assert_eq!(model.logits(text), first);
+        }
+    }
+
     /// The committed n-gram model scores the 60 sentiment-mini texts as scikit-learn did when
     /// `training/ngram.py` fitted it (tests/fixtures/ngram_reference.tsv, written by that
     /// script): the Rust features are sklearn's `char_wb` features, up to F16 weight rounding.
     #[test]
     fn committed_ngram_model_matches_sklearn() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir = root.join("models/sentiment");
-        let config: Config =
-            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-        let path = dir.join(&config.sori.ngram.file);
-        let model =
-            NgramSentiment::from_bytes(&std::fs::read(&path).unwrap(), &path, &config.sori.ngram)
-                .unwrap();
+        let model = committed();
         let reference =
             std::fs::read_to_string(root.join("tests/fixtures/ngram_reference.tsv")).unwrap();
         let mut rows = 0;
