@@ -53,13 +53,13 @@ def project_rows(split, test_grams):
     return out
 
 
-def training_rows(per_class, seed, positive_from=9):
+def training_rows(per_class, seed, positive_from=9, project_sets=("extra", "reports", "platform")):
     X, Y = evalsets.nsmc_train_sample(per_class, seed, positive_from)
     fb_t, fb_y, _ = evalsets.feedback("train")
     X += list(fb_t) * 6
     Y += [int(v) for v in fb_y] * 6
     test_grams = [char_trigrams(r[3]) for s in common.FEEDBACK_TEST_SPLITS for r in common.read_feedback(s)]
-    for split in ("extra", "reports", "platform"):
+    for split in project_sets:
         rows_ = project_rows(split, test_grams)
         X += [t for t, _ in rows_] * 3
         Y += [y for _, y in rows_] * 3
@@ -120,7 +120,7 @@ def fit_and_export(a, t0):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    X, Y = training_rows(a.per_class, a.seed, a.positive_from)
+    X, Y = training_rows(a.per_class, a.seed, a.positive_from, a.project_sets)
     print(f"training rows: {len(X)} ({np.bincount(Y).tolist()} per class)", flush=True)
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(MIN_N, MAX_N), min_df=2, sublinear_tf=True,
                           max_features=a.max_features, preprocessor=preprocess, dtype=np.float32)
@@ -150,6 +150,8 @@ def main():
     ap.add_argument("--C", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--positive-from", type=int, default=9, help="lowest NSMC rating counted positive")
+    ap.add_argument("--project-sets", nargs="*", default=["extra", "reports", "platform"],
+                    help="feedback-ko training files besides train.tsv (x3 each)")
     ap.add_argument("--reference", default=REFERENCE, help="where to write sklearn's logits of the mini set")
     ap.add_argument("--version", default=None, help="new sori.version for config.json")
     ap.add_argument("--reuse", default=None,
