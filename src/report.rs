@@ -168,9 +168,12 @@ pub fn segments_summary(out: &mut impl Write, s: &SegmentsSummary) -> Result<(),
 }
 
 pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<(), Error> {
+    let ngram = r
+        .ngram_weight
+        .map_or_else(String::new, |w| format!(", n-gram weight {w}"));
     writeln!(
         out,
-        "model: {} ({})  data: {}  scheme: {}  n = {}",
+        "model: {} ({}{ngram})  data: {}  scheme: {}  n = {}",
         r.model, r.precision, r.data, r.scheme, r.n
     )?;
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;

@@ -229,6 +229,8 @@ fn fast_model_is_loaded_from_disk_and_agrees_with_the_default_on_obvious_cases()
     }
     let r = eval_mini(&["--model", "fast"]);
     assert!(r["model"].as_str().unwrap().contains("small"), "{r}");
+    // Since 0.3.0 the fast model mixes in the default model's n-gram file (../sentiment/).
+    assert!(r["ngram_weight"].as_f64().unwrap() > 0.0, "{r}");
     assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
 }
 
@@ -307,4 +309,6 @@ fn ngram_companion_is_used_and_helps_on_held_out_reviews() {
     let alone = eval_file(data, &["--model", dir.path().to_str().unwrap()]);
     let acc = |r: &serde_json::Value| r["accuracy"].as_f64().unwrap();
     assert!(acc(&mixed) >= acc(&alone) + 0.005, "{mixed}\n{alone}");
+    assert!(mixed["ngram_weight"].as_f64().unwrap() > 0.0, "{mixed}");
+    assert!(alone["ngram_weight"].is_null(), "{alone}");
 }

@@ -98,6 +98,24 @@ def en_uci_is_test(i: int, text: str) -> bool:
 FEEDBACK_TEST_SPLITS = ("test", "reports-test", "platform-test")
 
 
+def char_trigrams(text):
+    t = "".join(text.split())
+    return {t[i:i + 3] for i in range(max(1, len(t) - 2))}
+
+
+def feedback_test_trigrams():
+    """Character-trigram sets of every feedback-ko test row (FEEDBACK_TEST_SPLITS)."""
+    return [char_trigrams(r[3]) for split in FEEDBACK_TEST_SPLITS for r in read_feedback(split)]
+
+
+def is_near_test_copy(text, test_grams):
+    """The same writer produced the feedback-ko training and test files, so a training row that
+    is a near copy of a test row (character-trigram Jaccard >= 0.5) would inflate the reported
+    test score: such rows are dropped from training."""
+    g = char_trigrams(text)
+    return any(len(g & t) / len(g | t) >= 0.5 for t in test_grams)
+
+
 def read_feedback(split):
     """Rows of the project's own hand-written feedback set: (domain, stars, label_idx, text).
     Returns [] when the file does not exist yet."""

@@ -35,17 +35,11 @@ def preprocess(text):
     return unicodedata.normalize("NFC", text).lower()
 
 
-def char_trigrams(text):
-    t = "".join(text.split())
-    return {t[i:i + 3] for i in range(max(1, len(t) - 2))}
-
-
 def project_rows(split, test_grams):
     """Rows of a feedback-ko training file minus near copies of any test row (train.py's rule)."""
     out, dropped = [], 0
     for _, _, y, text in common.read_feedback(split):
-        g = char_trigrams(text)
-        if any(len(g & t) / len(g | t) >= 0.5 for t in test_grams):
+        if common.is_near_test_copy(text, test_grams):
             dropped += 1
             continue
         out.append((text, y))
@@ -58,7 +52,7 @@ def training_rows(per_class, seed, positive_from=9, project_sets=("extra", "repo
     fb_t, fb_y, _ = evalsets.feedback("train")
     X += list(fb_t) * 6
     Y += [int(v) for v in fb_y] * 6
-    test_grams = [char_trigrams(r[3]) for s in common.FEEDBACK_TEST_SPLITS for r in common.read_feedback(s)]
+    test_grams = common.feedback_test_trigrams()
     for split in project_sets:
         rows_ = project_rows(split, test_grams)
         X += [t for t, _ in rows_] * 3

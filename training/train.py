@@ -124,20 +124,12 @@ def sentiment_targets(batch, smoothing, lean):
     return torch.from_numpy(t)
 
 
-def char_trigrams(text):
-    t = "".join(text.split())
-    return {t[i:i + 3] for i in range(max(1, len(t) - 2))}
-
-
 def read_extra_feedback(path, data_dir):
-    """Extra project-written training rows, tokenized with the pruned tokenizer the runtime uses.
-
-    The same writer produced the feedback-ko test sets (common.FEEDBACK_TEST_SPLITS), so a row
-    that is a near copy of a test row (character-trigram Jaccard >= 0.5) would inflate the
-    reported test score: drop it."""
+    """Extra project-written training rows, tokenized with the pruned tokenizer the runtime uses,
+    minus near copies of test rows (common.is_near_test_copy)."""
     import csv
     from tokenizers import Tokenizer
-    test = [char_trigrams(r[3]) for split in common.FEEDBACK_TEST_SPLITS for r in common.read_feedback(split)]
+    test = common.feedback_test_trigrams()
     tok = Tokenizer.from_file(os.path.join(data_dir, "tokenizer.json"))
     items, dropped = [], 0
     with open(path, encoding="utf-8", newline="") as f:
@@ -146,8 +138,7 @@ def read_extra_feedback(path, data_dir):
             text = (row.get("text") or "").strip()
             if lab not in common.LABELS or not text:
                 continue
-            g = char_trigrams(text)
-            if any(len(g & t) / len(g | t) >= 0.5 for t in test):
+            if common.is_near_test_copy(text, test):
                 dropped += 1
                 continue
             ids = np.array(tok.encode(text).ids, dtype=np.int32)

@@ -60,6 +60,15 @@ pub struct NgramSentiment {
     lowercase: bool,
 }
 
+impl std::fmt::Debug for NgramSentiment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NgramSentiment")
+            .field("features", &self.features.len())
+            .field("n", &(self.min_n..=self.max_n))
+            .finish_non_exhaustive()
+    }
+}
+
 impl NgramSentiment {
     /// Reads the safetensors file `bytes`; `path` names it in errors.
     pub(crate) fn from_bytes(
@@ -273,6 +282,82 @@ mod tests {
         // "좋" written as conjoining jamo (NFD) must match the precomposed syllable.
         let nfd = "\u{110c}\u{1169}\u{11c2}";
         assert_eq!(grams_of(&m, &format!("GOOD {nfd}")), vec!["good", "좋"]);
+    }
+
+    fn config() -> NgramConfig {
+        NgramConfig {
+            file: "ngram.safetensors".into(),
+            weight: 0.6,
+            temperature: 1.0,
+            min_n: 1,
+            max_n: 3,
+            sublinear_tf: true,
+            lowercase: true,
+        }
+    }
+
+    /// Writes a safetensors file with the given tensors and loads it as an n-gram model.
+    fn load(tensors: &[(&str, Tensor)], config: &NgramConfig) -> Result<NgramSentiment, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ngram.safetensors");
+        let map: HashMap<String, Tensor> = tensors
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.clone()))
+            .collect();
+        candle_core::safetensors::save(&map, &path).unwrap();
+        NgramSentiment::from_bytes(&std::fs::read(&path).unwrap(), &path, config)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_bad_ngram_file_is_refused_with_its_path_and_a_hint() {
+        let dev = Device::Cpu;
+        let vocab = Tensor::new("좋\n나쁘".as_bytes(), &dev).unwrap();
+        let idf = Tensor::new(&[1.0f32, 2.0], &dev).unwrap();
+        let coef = Tensor::zeros((3, 2), DType::F32, &dev).unwrap();
+        let intercept = Tensor::zeros(3, DType::F32, &dev).unwrap();
+        let ok = [
+            ("vocab", vocab.clone()),
+            ("idf", idf),
+            ("coef", coef.clone()),
+            ("intercept", intercept.clone()),
+        ];
+        assert!(load(&ok, &config()).is_ok());
+
+        let short_idf = Tensor::new(&[1.0f32], &dev).unwrap();
+        let err = load(
+            &[
+                ("vocab", vocab.clone()),
+                ("idf", short_idf),
+                ("coef", coef.clone()),
+                ("intercept", intercept.clone()),
+            ],
+            &config(),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("ngram.safetensors")
+                && err.contains("shapes disagree")
+                && err.contains("hint:"),
+            "{err}"
+        );
+
+        let err = load(&[("vocab", vocab)], &config()).unwrap_err();
+        assert!(err.contains("tensor idf is missing"), "{err}");
+
+        let bytes = b"not a safetensors file";
+        let err = NgramSentiment::from_bytes(bytes, Path::new("x/ngram.safetensors"), &config())
+            .map_err(|e| e.to_string())
+            .unwrap_err();
+        assert!(err.contains("x/ngram.safetensors"), "{err}");
+
+        let empty_range = NgramConfig {
+            min_n: 3,
+            max_n: 1,
+            ..config()
+        };
+        let err = load(&ok, &empty_range).unwrap_err();
+        assert!(err.contains("min_n / max_n"), "{err}");
     }
 
     #[test]

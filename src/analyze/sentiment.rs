@@ -439,6 +439,12 @@ impl SentimentModel {
         }
     }
 
+    /// The weight of the character n-gram companion in the sentiment mixture, when the model
+    /// has one (see [`super::ngram`]).
+    pub fn ngram_weight(&self) -> Option<f32> {
+        self.ngram.as_ref().map(|m| m.weight)
+    }
+
     /// Emotion labels the model scores, in head order.
     pub fn emotion_labels(&self) -> &[String] {
         &self.emotions
@@ -1210,6 +1216,21 @@ mod tests {
         let msg = SentimentModel::load(dir.path()).unwrap_err().to_string();
         assert!(
             msg.contains("config.json") && msg.contains("cannot read"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_negative_ngram_weight_is_refused_before_any_weights_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(model_dir().join("config.json")).unwrap())
+                .unwrap();
+        config["sori"]["ngram"]["weight"] = serde_json::json!(-1.0);
+        std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+        let msg = SentimentModel::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            msg.contains("config.json") && msg.contains("sori.ngram.weight must be >= 0"),
             "{msg}"
         );
     }

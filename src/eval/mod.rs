@@ -18,6 +18,8 @@ pub struct EvalReport {
     pub model: String,
     /// Arithmetic of the dense layers: "bf16" (AVX-512 BF16) or "f32".
     pub precision: String,
+    /// Weight of the character n-gram companion mixed into the sentiment; None without one.
+    pub ngram_weight: Option<f32>,
     pub data: String,
     pub scheme: String,
     pub n: usize,
@@ -205,6 +207,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     Ok(EvalReport {
         model: model.name().to_owned(),
         precision: model.precision().to_owned(),
+        ngram_weight: model.ngram_weight(),
         data: req.data.display().to_string(),
         scheme: req.scheme.clone(),
         n: gold.len(),
