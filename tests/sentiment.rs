@@ -154,6 +154,57 @@ fn platform_reviews_read_negated_problems_as_praise() {
     assert!(recall(&r, "positive") >= 0.85, "{r}");
 }
 
+/// Regression for sentence-level sentiment hiding mixed feedback: scored as written, the
+/// first clause of "배송은 빨랐는데 품질이 별로예요" read as a hedge (neutral), and on the
+/// 200 two-clause reviews of corpora/eval/clauses.tsv 0.6.0 got 64 first clauses right and
+/// showed the mix (one positive, one negative sentence) in 47.
+#[test]
+fn contrastive_clauses_get_their_own_polarity() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/eval/clauses.tsv");
+    let out = sori()
+        .args(["analyze", "--text-col", "text"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gold: Vec<(String, String)> = std::fs::read_to_string(&data)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[2].to_owned(), f[3].to_owned())
+        })
+        .collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 200);
+    let (mut first, mut second, mut mixed) = (0, 0, 0);
+    for (line, (want1, want2)) in lines.iter().zip(&gold) {
+        let s = line["sentences"].as_array().unwrap();
+        if s.len() != 2 {
+            continue;
+        }
+        let (l1, l2) = (&s[0]["sentiment"]["label"], &s[1]["sentiment"]["label"]);
+        first += usize::from(l1 == want1.as_str());
+        second += usize::from(l2 == want2.as_str());
+        mixed += usize::from(l1 != l2 && l1 != "neutral" && l2 != "neutral");
+        // What is reported is the text as written, not the form that was scored.
+        let text = line["text"].as_str().unwrap();
+        assert!(text.starts_with(s[0]["text"].as_str().unwrap()), "{line}");
+    }
+    assert!(first >= 130, "first clauses right: {first} of 200");
+    assert!(second >= 150, "second clauses right: {second} of 200");
+    assert!(mixed >= 110, "mix visible in {mixed} of 200");
+}
+
 /// One class's recall from `sori eval --json`'s per-class rows.
 fn recall(report: &serde_json::Value, label: &str) -> f64 {
     let row = report["per_class"]

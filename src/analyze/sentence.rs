@@ -9,7 +9,10 @@
 //!
 //! Mixed feedback mostly turns on a contrastive clause inside one sentence ("배송은 빨랐는데
 //! 품질이 별로예요", "비싸지만 맛있어요", "맛있어요 근데 양이 적어요"). Such clauses are split
-//! too, so that each side gets its own score and the mix shows.
+//! too, so that each side gets its own score and the mix shows; [`sentence_scoring_form`]
+//! says how each side is scored.
+
+use super::morph::KoreanMorphology;
 
 /// Splits `text` into sentences, returned as byte ranges into `text` with surrounding
 /// whitespace trimmed. Fragments shorter than two characters are merged into a neighbour.
@@ -294,6 +297,105 @@ fn ends_in_contrastive_ending(word: &str) -> bool {
     }
 }
 
+/// The text that sentence-level sentiment scores in place of one sentence of a
+/// multi-sentence document, or `None` when the sentence is scored as written.
+///
+/// Scored as written, the sides of a contrast read as hedges rather than as what they say:
+/// the models learned from whole reviews, where "연기는 좋았는데" or "연기는 좋았어요" on its
+/// own means "the acting was good, but...", so 0.6.0 scored "배송은 빨랐는데" neutral and
+/// "디자인은 예쁜데" negative. Both the connective ending and the contrastive topic particle
+/// 은/는 carry that reading (measured: "배송은 빨랐어요" and "배송은 빨랐다" are neutral too,
+/// "배송 빨랐다" positive). Inside a document the contrast is already visible in the other
+/// sentence, so each sentence is scored as the plain statement it makes: 은/는 after a noun
+/// is dropped and a clause-final contrastive ending becomes the plain declarative -다
+/// ("배송은 빨랐는데" -> "배송 빨랐다", "사이즈는 딱 맞아요" -> "사이즈 딱 맞아요"). The
+/// morphology finds the particles, so that modifiers spelled the same way stay ("좋은 점은
+/// 많은데" -> "좋은 점 많다").
+pub fn sentence_scoring_form(sentence: &str, morph: &KoreanMorphology) -> Option<String> {
+    let sentence = sentence.trim_end();
+    let (head, tail) = if is_contrastive_clause(sentence) {
+        let last_start = last_word_start(sentence);
+        let core = sentence[last_start..]
+            .trim_end_matches([',', '…', '~'])
+            .trim_end_matches(is_closer);
+        (&sentence[..last_start], declarative_form(core)?)
+    } else if may_have_topic_particle(sentence) {
+        (sentence, String::new())
+    } else {
+        return None;
+    };
+    let mut out = String::with_capacity(sentence.len());
+    let mut copied = 0;
+    for pair in morph.analyze(head).windows(2) {
+        let (prev, m) = (&pair[0], &pair[1]);
+        let topic = m.tag == "JX" && matches!(m.surface.as_str(), "은" | "는");
+        if topic && prev.end == m.start && is_nominal(&prev.pos) {
+            out.push_str(&head[copied..m.start]);
+            copied = m.end;
+        }
+    }
+    if copied == 0 && tail.is_empty() {
+        return None;
+    }
+    out.push_str(&head[copied..]);
+    out.push_str(&tail);
+    Some(out)
+}
+
+/// Whether a word before the last ends in 은 or 는: a cheap check, so that the morphology
+/// only runs (and only loads) where a topic particle can be.
+pub fn may_have_topic_particle(sentence: &str) -> bool {
+    let sentence = sentence.trim_end();
+    sentence[..last_word_start(sentence)]
+        .split_whitespace()
+        .any(|w| w.ends_with('은') || w.ends_with('는'))
+}
+
+/// Whether the clause ends in a contrastive connective ending (-지만, -는데, -ㄴ데).
+pub fn is_contrastive_clause(clause: &str) -> bool {
+    let clause = clause.trim_end();
+    ends_in_contrastive_ending(&clause[last_word_start(clause)..])
+}
+
+fn last_word_start(text: &str) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// The word with its contrastive connective ending replaced by the plain declarative -다:
+/// 빨랐는데 -> 빨랐다, 좋은데 -> 좋다, 예쁜데 -> 예쁘다, 비싸지만 -> 비싸다, 좋던데 -> 좋다.
+fn declarative_form(word: &str) -> Option<String> {
+    let stem = if let Some(stem) = word.strip_suffix("지만") {
+        stem.to_owned()
+    } else if let Some(stem) = ["는데", "은데", "던데"]
+        .iter()
+        .find_map(|e| word.strip_suffix(e))
+    {
+        stem.to_owned()
+    } else {
+        // -ㄴ데 after a vowel stem: the ㄴ is the final consonant of the stem's last syllable
+        // (예쁜 = 예쁘 + ㄴ); taking it off gives the stem back.
+        let before = word.strip_suffix('데')?;
+        let last = before.chars().next_back()?;
+        let open = char::from_u32(u32::from(last) - 4)?;
+        let mut stem = before[..before.len() - last.len_utf8()].to_owned();
+        stem.push(open);
+        stem
+    };
+    (!stem.is_empty()).then(|| stem + "다")
+}
+
+/// Tags after which 은/는 is the topic particle: nouns, pronouns, numerals, foreign words,
+/// noun suffixes and nominalised verbs.
+fn is_nominal(pos: &str) -> bool {
+    matches!(
+        pos,
+        "NNG" | "NNP" | "NNB" | "NNBC" | "NP" | "NR" | "SL" | "SN" | "SH" | "XSN" | "ETN"
+    )
+}
+
 /// Byte offsets (within `word`) of sentence boundaries inside a word, where the writer left
 /// out the space: "좋아요.배송도", "느낍니다~~그리고", "최고ㅋㅋ다음에도".
 fn inner_breaks(word: &str) -> Vec<usize> {
@@ -357,6 +459,48 @@ fn inner_breaks(word: &str) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contrastive_endings_become_plain_declaratives() {
+        for (word, plain) in [
+            ("빨랐는데", "빨랐다"),
+            ("좋은데", "좋다"),
+            ("좋던데", "좋다"),
+            ("예쁜데", "예쁘다"),
+            ("친절한데", "친절하다"),
+            ("학생인데", "학생이다"),
+            ("비싸지만", "비싸다"),
+            ("친절했지만", "친절했다"),
+        ] {
+            assert_eq!(declarative_form(word).as_deref(), Some(plain), "{word}");
+        }
+    }
+
+    #[test]
+    fn sentence_scoring_form_drops_topic_particles_after_nouns_only() {
+        let morph = KoreanMorphology::embedded().unwrap();
+        let form = |s: &str| sentence_scoring_form(s, &morph);
+        assert_eq!(form("배송은 빨랐는데").as_deref(), Some("배송 빨랐다"));
+        assert_eq!(
+            form("가격은 좀 비싸지만,").as_deref(),
+            Some("가격 좀 비싸다")
+        );
+        assert_eq!(
+            form("사이즈는 딱 맞는데").as_deref(),
+            Some("사이즈 딱 맞다")
+        );
+        assert_eq!(form("디자인은 예쁜데").as_deref(), Some("디자인 예쁘다"));
+        assert_eq!(form("비싸지만").as_deref(), Some("비싸다"));
+        assert_eq!(form("맛은 확실해요").as_deref(), Some("맛 확실해요"));
+        // 은/는 of a modifier is not a particle; 도 and 이/가 are not contrastive.
+        assert_eq!(form("좋은 점은 많은데").as_deref(), Some("좋은 점 많다"));
+        assert_eq!(form("맛도 좋은데").as_deref(), Some("맛도 좋다"));
+        assert_eq!(form("작은 사이즈가 좋아요"), None);
+        assert_eq!(form("품질이 별로예요"), None);
+        assert_eq!(form("그런데"), None);
+        assert!(is_contrastive_clause("배송은 빨랐는데 "));
+        assert!(!is_contrastive_clause("품질이 별로예요"));
+    }
 
     fn split(text: &str) -> Vec<&str> {
         split_sentences(text)

@@ -15,6 +15,7 @@
 //! documents. A one-sentence document is scored once.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -28,8 +29,11 @@ use serde::{Deserialize, Serialize};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::matmul::{PackedWeight, Precision};
+use super::morph::KoreanMorphology;
 use super::ngram::{NgramConfig, NgramSentiment};
-use super::sentence::split_sentences;
+use super::sentence::{
+    is_contrastive_clause, may_have_topic_particle, sentence_scoring_form, split_sentences,
+};
 
 /// Labels the sentiment head must produce, in head-row order.
 const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
@@ -462,16 +466,27 @@ impl SentimentModel {
     /// Document, sentence and emotion scores of each text, in input order.
     pub fn analyze_batch(&self, texts: &[&str]) -> Result<Vec<DocSentiment>, ModelError> {
         // Sentences of multi-sentence documents are scored in the same pass as the
-        // documents, so that length bucketing can pack them all.
-        let mut inputs: Vec<&str> = texts.to_vec();
+        // documents, so that length bucketing can pack them all. Each sentence is scored in
+        // its plain form, without the hedge of a contrast (see `sentence_scoring_form`).
+        let mut inputs: Vec<Cow<str>> = texts.iter().map(|&t| Cow::Borrowed(t)).collect();
         let mut splits: Vec<Vec<(usize, usize)>> = Vec::with_capacity(texts.len());
+        // Loaded on the first contrastive clause only: most batches have none.
+        let morph: OnceCell<Option<KoreanMorphology>> = OnceCell::new();
         for text in texts {
             let ranges = split_sentences(text);
             if ranges.len() > 1 {
-                inputs.extend(ranges.iter().map(|&(s, e)| &text[s..e]));
+                for &(s, e) in &ranges {
+                    let sentence = &text[s..e];
+                    let rewritten = (is_contrastive_clause(sentence)
+                        || may_have_topic_particle(sentence))
+                    .then(|| morph.get_or_init(|| KoreanMorphology::embedded().ok()))
+                    .and_then(|m| sentence_scoring_form(sentence, m.as_ref()?));
+                    inputs.push(rewritten.map_or(Cow::Borrowed(sentence), Cow::Owned));
+                }
             }
             splits.push(ranges);
         }
+        let inputs: Vec<&str> = inputs.iter().map(|t| t.as_ref()).collect();
         let mut scored = self.score(&inputs)?.into_iter();
         let docs: Vec<Scored> = scored.by_ref().take(texts.len()).collect();
         Ok(docs
@@ -1313,6 +1328,40 @@ mod tests {
         }
         for (text, s) in negative.iter().zip(model.predict_batch(&negative).unwrap()) {
             assert_eq!(s.label, Polarity::Negative, "{text}: {s:?}");
+        }
+    }
+
+    /// Regression: 0.6.0 scored the first clause of the issue's own example, "배송은
+    /// 빨랐는데 품질이 별로예요", neutral (-0.27), so the mix did not show; the sentences of a
+    /// document are now scored in their plain form ("배송 빨랐다") and reported as written.
+    #[test]
+    fn committed_model_gives_a_contrastive_clause_its_own_polarity() {
+        let Some(model) = committed_model() else {
+            return;
+        };
+        let cases = [
+            (
+                "배송은 빨랐는데 품질이 별로예요",
+                Polarity::Positive,
+                Polarity::Negative,
+            ),
+            (
+                "가격은 좀 비싸지만 맛은 확실해요",
+                Polarity::Negative,
+                Polarity::Positive,
+            ),
+            (
+                "직원은 친절했지만 방이 너무 더러웠어요",
+                Polarity::Positive,
+                Polarity::Negative,
+            ),
+        ];
+        let texts: Vec<&str> = cases.iter().map(|c| c.0).collect();
+        for ((text, first, second), d) in cases.iter().zip(model.analyze_batch(&texts).unwrap()) {
+            assert_eq!(d.sentences.len(), 2, "{text}: {:?}", d.sentences);
+            assert!(text.starts_with(&d.sentences[0].0), "{:?}", d.sentences);
+            assert_eq!(d.sentences[0].1.label, *first, "{text}: {:?}", d.sentences);
+            assert_eq!(d.sentences[1].1.label, *second, "{text}: {:?}", d.sentences);
         }
     }
 
