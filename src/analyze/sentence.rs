@@ -379,6 +379,9 @@ fn declarative_form(word: &str) -> Option<String> {
         // (예쁜 = 예쁘 + ㄴ); taking it off gives the stem back.
         let before = word.strip_suffix('데')?;
         let last = before.chars().next_back()?;
+        if !is_hangul_syllable(last) || (u32::from(last) - 0xAC00) % 28 != 4 {
+            return None;
+        }
         let open = char::from_u32(u32::from(last) - 4)?;
         let mut stem = before[..before.len() - last.len_utf8()].to_owned();
         stem.push(open);
@@ -474,6 +477,9 @@ mod tests {
         ] {
             assert_eq!(declarative_form(word).as_deref(), Some(plain), "{word}");
         }
+        // A word that only ends in 데 without an -ㄴ before it is left alone.
+        assert_eq!(declarative_form("바다데"), None);
+        assert_eq!(declarative_form("데"), None);
     }
 
     #[test]
