@@ -310,8 +310,12 @@ fn ends_in_contrastive_ending(word: &str) -> bool {
 /// is dropped and a clause-final contrastive ending becomes the plain declarative -다
 /// ("배송은 빨랐는데" -> "배송 빨랐다", "사이즈는 딱 맞아요" -> "사이즈 딱 맞아요"). The
 /// morphology finds the particles, so that modifiers spelled the same way stay ("좋은 점은
-/// 많은데" -> "좋은 점 많다").
-pub fn sentence_scoring_form(sentence: &str, morph: &KoreanMorphology) -> Option<String> {
+/// 많은데" -> "좋은 점 많다"). `morph` is only called for a sentence that has a contrastive
+/// ending or a word ending in 은/는, so a caller can load the morphology lazily.
+pub fn sentence_scoring_form<'m>(
+    sentence: &str,
+    morph: impl FnOnce() -> Option<&'m KoreanMorphology>,
+) -> Option<String> {
     let sentence = sentence.trim_end();
     let (head, tail) = if is_contrastive_clause(sentence) {
         let last_start = last_word_start(sentence);
@@ -324,6 +328,7 @@ pub fn sentence_scoring_form(sentence: &str, morph: &KoreanMorphology) -> Option
     } else {
         return None;
     };
+    let morph = morph()?;
     let mut out = String::with_capacity(sentence.len());
     let mut copied = 0;
     for pair in morph.analyze(head).windows(2) {
@@ -344,7 +349,7 @@ pub fn sentence_scoring_form(sentence: &str, morph: &KoreanMorphology) -> Option
 
 /// Whether a word before the last ends in 은 or 는: a cheap check, so that the morphology
 /// only runs (and only loads) where a topic particle can be.
-pub fn may_have_topic_particle(sentence: &str) -> bool {
+fn may_have_topic_particle(sentence: &str) -> bool {
     let sentence = sentence.trim_end();
     sentence[..last_word_start(sentence)]
         .split_whitespace()
@@ -352,7 +357,7 @@ pub fn may_have_topic_particle(sentence: &str) -> bool {
 }
 
 /// Whether the clause ends in a contrastive connective ending (-지만, -는데, -ㄴ데).
-pub fn is_contrastive_clause(clause: &str) -> bool {
+fn is_contrastive_clause(clause: &str) -> bool {
     let clause = clause.trim_end();
     ends_in_contrastive_ending(&clause[last_word_start(clause)..])
 }
@@ -485,7 +490,7 @@ mod tests {
     #[test]
     fn sentence_scoring_form_drops_topic_particles_after_nouns_only() {
         let morph = KoreanMorphology::embedded().unwrap();
-        let form = |s: &str| sentence_scoring_form(s, &morph);
+        let form = |s: &str| sentence_scoring_form(s, || Some(&morph));
         assert_eq!(form("배송은 빨랐는데").as_deref(), Some("배송 빨랐다"));
         assert_eq!(
             form("가격은 좀 비싸지만,").as_deref(),
@@ -506,6 +511,11 @@ mod tests {
         assert_eq!(form("그런데"), None);
         assert!(is_contrastive_clause("배송은 빨랐는데 "));
         assert!(!is_contrastive_clause("품질이 별로예요"));
+        // Sentences with nothing to rewrite never ask for the morphology.
+        assert_eq!(
+            sentence_scoring_form("품질이 별로예요", || panic!("morphology loaded")),
+            None
+        );
     }
 
     fn split(text: &str) -> Vec<&str> {

@@ -31,9 +31,7 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 use super::matmul::{PackedWeight, Precision};
 use super::morph::KoreanMorphology;
 use super::ngram::{NgramConfig, NgramSentiment};
-use super::sentence::{
-    is_contrastive_clause, may_have_topic_particle, sentence_scoring_form, split_sentences,
-};
+use super::sentence::{sentence_scoring_form, split_sentences};
 
 /// Labels the sentiment head must produce, in head-row order.
 const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
@@ -470,17 +468,19 @@ impl SentimentModel {
         // its plain form, without the hedge of a contrast (see `sentence_scoring_form`).
         let mut inputs: Vec<Cow<str>> = texts.iter().map(|&t| Cow::Borrowed(t)).collect();
         let mut splits: Vec<Vec<(usize, usize)>> = Vec::with_capacity(texts.len());
-        // Loaded on the first contrastive clause only: most batches have none.
+        // Loaded on the first sentence that may need rewriting, not for one-sentence batches.
         let morph: OnceCell<Option<KoreanMorphology>> = OnceCell::new();
+        let lazy_morph = || {
+            morph
+                .get_or_init(|| KoreanMorphology::embedded().ok())
+                .as_ref()
+        };
         for text in texts {
             let ranges = split_sentences(text);
             if ranges.len() > 1 {
                 for &(s, e) in &ranges {
                     let sentence = &text[s..e];
-                    let rewritten = (is_contrastive_clause(sentence)
-                        || may_have_topic_particle(sentence))
-                    .then(|| morph.get_or_init(|| KoreanMorphology::embedded().ok()))
-                    .and_then(|m| sentence_scoring_form(sentence, m.as_ref()?));
+                    let rewritten = sentence_scoring_form(sentence, lazy_morph);
                     inputs.push(rewritten.map_or(Cow::Borrowed(sentence), Cow::Owned));
                 }
             }
