@@ -162,6 +162,12 @@ struct EvalSentimentArgs {
     /// or a model directory.
     #[arg(long, default_value = "default")]
     model: String,
+    /// Also score each value of this column apart (e.g. `--by domain` or `--by channel`).
+    #[arg(long, value_name = "COL")]
+    by: Option<String>,
+    /// Write the rows the model gets wrong to FILE as JSONL (line, text, gold, predicted, probs).
+    #[arg(long, value_name = "FILE")]
+    errors: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -304,6 +310,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                         label_col: a.label_col,
                         scheme: a.scheme,
                         model: a.model,
+                        by: a.by,
+                        errors: a.errors,
                     },
                     progress,
                 )?;

@@ -205,6 +205,28 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
         }
         writeln!(out)?;
     }
+    if !r.groups.is_empty() {
+        writeln!(
+            out,
+            "\n{:<20} {:>7} {:>9} {:>9}",
+            "group", "n", "accuracy", "macro-F1"
+        )?;
+        for g in &r.groups {
+            let name = if g.value.is_empty() {
+                "(empty)"
+            } else {
+                &g.value
+            };
+            writeln!(
+                out,
+                "{name:<20} {:>7} {:>9.4} {:>9.4}",
+                g.n, g.accuracy, g.macro_f1
+            )?;
+        }
+    }
+    if let Some(e) = &r.errors {
+        writeln!(out, "\n{} misread rows written to {}", e.rows, e.path)?;
+    }
     Ok(())
 }
 

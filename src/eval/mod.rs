@@ -3,6 +3,9 @@
 
 pub mod metrics;
 
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -32,6 +35,35 @@ pub struct EvalReport {
     pub per_class: Vec<ClassMetrics>,
     pub labels: Vec<String>,
     pub confusion: Vec<Vec<u64>>,
+    /// Scores per value of the `--by` column (channel, domain, product), largest group first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupMetrics>,
+    /// Where the misread rows went (`--errors`), with how many there were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<ErrorsWritten>,
+}
+
+/// The scores of the rows sharing one value of the `--by` column.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupMetrics {
+    pub value: String,
+    pub n: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorsWritten {
+    pub path: String,
+    pub rows: usize,
+}
+
+/// A labelled row kept for scoring.
+struct Labelled {
+    line: u64,
+    text: String,
+    gold: usize,
+    group: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +125,10 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         Format::from_path(&req.data).or(Some(Format::Tsv)),
     )?;
     let rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
-    for col in [&req.text_col, &req.label_col] {
+    for col in [&req.text_col, &req.label_col]
+        .into_iter()
+        .chain(req.by.as_ref())
+    {
         if !rows.header.is_empty() && !rows.header.contains(col) {
             return Err(UserError::MissingColumn {
                 file: input.name.clone(),
@@ -103,8 +138,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
             .into());
         }
     }
-    let mut texts = Vec::new();
-    let mut raw_labels = Vec::new();
+    let mut cells = Vec::new();
     let mut skipped = 0;
     for row in rows.rows {
         let Ok(row) = row else {
@@ -116,29 +150,34 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
             row.values.get(&req.label_col),
         ) {
             (Some(t), Some(l)) if !t.trim().is_empty() => {
-                texts.push(t.clone());
-                raw_labels.push(l.clone());
+                let group = req.by.as_ref().map(|c| {
+                    row.values
+                        .get(c)
+                        .map_or_else(String::new, |v| v.trim().to_owned())
+                });
+                cells.push((row.line, t.clone(), l.clone(), group));
             }
             _ => skipped += 1,
         }
     }
-    let stars_max = raw_labels
+    let stars_max = cells
         .iter()
-        .filter_map(|l| l.trim().parse::<f64>().ok())
+        .filter_map(|c| c.2.trim().parse::<f64>().ok())
         .fold(0.0f64, f64::max);
-    let mut kept_texts = Vec::new();
-    let mut gold = Vec::new();
-    for (t, l) in texts.iter().zip(&raw_labels) {
-        match gold_class(l, scheme, stars_max) {
+    let mut kept = Vec::new();
+    for (line, text, label, group) in cells {
+        match gold_class(&label, scheme, stars_max) {
             Some(1) if scheme == Scheme::Binary => skipped += 1,
-            Some(g) => {
-                kept_texts.push(t.as_str());
-                gold.push(g);
-            }
+            Some(gold) => kept.push(Labelled {
+                line,
+                text,
+                gold,
+                group,
+            }),
             None => skipped += 1,
         }
     }
-    if gold.is_empty() {
+    if kept.is_empty() {
         return Err(crate::error::bad_argument(
             format!("no labelled rows in {}", input.name),
             "labels: negative/neutral/positive (or 0/1, 부정/중립/긍정); with --scheme stars, a rating",
@@ -146,9 +185,9 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     }
 
     let normalizer = crate::normalize::Normalizer::default();
-    let normalized: Vec<String> = kept_texts
+    let normalized: Vec<String> = kept
         .iter()
-        .map(|t| normalizer.normalize(t).text)
+        .map(|r| normalizer.normalize(&r.text).text)
         .collect();
     let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
     let bar = if progress {
@@ -174,43 +213,47 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         _ => vec!["negative", "neutral", "positive"],
     };
     let mut confusion = Confusion::new(labels.iter().copied());
+    let mut by_group: BTreeMap<&str, Confusion> = BTreeMap::new();
     let mut confidence = Vec::with_capacity(scores.len());
     let mut correct = Vec::with_capacity(scores.len());
-    for (s, &g) in scores.iter().zip(&gold) {
-        let (pred, conf) = match scheme {
-            // Binary: the model's neutral mass is set aside and the rest renormalized.
-            Scheme::Binary => {
-                let (n, p) = (s.probs[0], s.probs[2]);
-                let pos = p >= n;
-                (
-                    if pos { 2 } else { 0 },
-                    (n.max(p) / (n + p).max(1e-9)) as f64,
-                )
-            }
-            _ => {
-                let (i, p) = s
-                    .probs
-                    .iter()
-                    .enumerate()
-                    .fold(
-                        (0, f32::MIN),
-                        |best, (i, &p)| if p > best.1 { (i, p) } else { best },
-                    );
-                (i, p as f64)
-            }
-        };
+    let mut misread = Vec::new();
+    for (s, row) in scores.iter().zip(&kept) {
+        let (pred, conf) = predicted_class(s, scheme);
         let idx = |c: usize| if scheme == Scheme::Binary { c / 2 } else { c };
-        confusion.add(idx(g), idx(pred));
+        confusion.add(idx(row.gold), idx(pred));
+        if let Some(g) = &row.group {
+            by_group
+                .entry(g.as_str())
+                .or_insert_with(|| Confusion::new(labels.iter().copied()))
+                .add(idx(row.gold), idx(pred));
+        }
         confidence.push(conf);
-        correct.push(pred == g);
+        correct.push(pred == row.gold);
+        if pred != row.gold {
+            misread.push((row, s));
+        }
     }
+    let errors = match &req.errors {
+        Some(path) => Some(write_misread(path, &misread)?),
+        None => None,
+    };
+    let mut groups: Vec<GroupMetrics> = by_group
+        .into_iter()
+        .map(|(value, c)| GroupMetrics {
+            value: value.to_owned(),
+            n: c.matrix().iter().flatten().sum::<u64>() as usize,
+            accuracy: c.accuracy(),
+            macro_f1: c.macro_f1(),
+        })
+        .collect();
+    groups.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.value.cmp(&b.value)));
     Ok(EvalReport {
         model: model.name().to_owned(),
         precision: model.precision().to_owned(),
         ngram_weight: model.ngram_weight(),
         data: req.data.display().to_string(),
         scheme: req.scheme.clone(),
-        n: gold.len(),
+        n: kept.len(),
         skipped,
         accuracy: confusion.accuracy(),
         macro_f1: confusion.macro_f1(),
@@ -219,5 +262,68 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         per_class: confusion.per_class(),
         labels: confusion.labels().to_vec(),
         confusion: confusion.matrix().to_vec(),
+        groups,
+        errors,
+    })
+}
+
+/// The class a score picks under the scheme, and the confidence the calibration check uses.
+fn predicted_class(s: &crate::analyze::sentiment::SentimentScore, scheme: Scheme) -> (usize, f64) {
+    match scheme {
+        // Binary: the model's neutral mass is set aside and the rest renormalized.
+        Scheme::Binary => {
+            let (n, p) = (s.probs[0], s.probs[2]);
+            let pos = p >= n;
+            (
+                if pos { 2 } else { 0 },
+                (n.max(p) / (n + p).max(1e-9)) as f64,
+            )
+        }
+        _ => {
+            let (i, p) = s
+                .probs
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, f32::MIN),
+                    |best, (i, &p)| if p > best.1 { (i, p) } else { best },
+                );
+            (i, p as f64)
+        }
+    }
+}
+
+/// Writes the misread rows as JSONL, so that a team can read what the model gets wrong on its
+/// own data rather than take one accuracy figure on trust.
+fn write_misread(
+    path: &Path,
+    rows: &[(&Labelled, &crate::analyze::sentiment::SentimentScore)],
+) -> Result<ErrorsWritten, Error> {
+    const NAMES: [&str; 3] = ["negative", "neutral", "positive"];
+    let unwritable = |e: std::io::Error| {
+        crate::error::bad_argument(
+            format!("cannot write --errors file {}: {e}", path.display()),
+            "pass a path in a directory that exists and is writable",
+        )
+    };
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(unwritable)?);
+    for (row, s) in rows {
+        let (pred, _) = predicted_class(s, Scheme::Three);
+        let mut line = serde_json::json!({
+            "line": row.line,
+            "text": row.text,
+            "gold": NAMES[row.gold],
+            "predicted": NAMES[pred],
+            "probs": {"negative": s.probs[0], "neutral": s.probs[1], "positive": s.probs[2]},
+        });
+        if let Some(g) = &row.group {
+            line["group"] = g.as_str().into();
+        }
+        writeln!(out, "{line}").map_err(unwritable)?;
+    }
+    out.flush().map_err(unwritable)?;
+    Ok(ErrorsWritten {
+        path: path.display().to_string(),
+        rows: rows.len(),
     })
 }

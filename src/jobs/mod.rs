@@ -385,6 +385,10 @@ pub struct EvalRequest {
     pub label_col: String,
     pub scheme: String,
     pub model: String,
+    /// A column to break the scores down by (channel, domain, product).
+    pub by: Option<String>,
+    /// Where to write the misread rows (JSONL).
+    pub errors: Option<PathBuf>,
 }
 
 pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<crate::eval::EvalReport, Error> {
