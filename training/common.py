@@ -95,7 +95,16 @@ def en_uci_is_test(i: int, text: str) -> bool:
 
 
 # feedback-ko's held-out files (corpora/feedback-ko/<name>.tsv): never trained on.
-FEEDBACK_TEST_SPLITS = ("test", "reports-test", "platform-test", "colloquial-test")
+FEEDBACK_TEST_SPLITS = ("test", "reports-test", "platform-test", "colloquial-test", "composition-test")
+
+
+def split_repeat(spec, default):
+    """`NAME[:N]` -> (NAME, N): a training set named with its own repeat count, so that a small
+    targeted set can weigh more than the broad ones without a flag per set."""
+    name, sep, n = spec.rpartition(":")
+    if sep and n.isdigit() and name:
+        return name, int(n)
+    return spec, default
 
 
 def char_trigrams(text):

@@ -73,7 +73,7 @@ def score_all(predict, sets, thresholds=None):
         m = np.array([x == name for x in src])
         res[f"en_uci_test_{name}_acc"] = binary_acc(s[m], y[m])
     for key, prefix in (("fb", "feedback"), ("reports", "reports"), ("platform", "platform"),
-                        ("colloquial", "colloquial")):
+                        ("colloquial", "colloquial"), ("composition", "composition")):
         t, y, dom = sets[key]
         if len(t):
             s, _ = predict(t)
@@ -119,6 +119,7 @@ def build_sets(exclude=None):
         "reports": evalsets.feedback("reports-test"),
         "platform": evalsets.feedback("platform-test"),
         "colloquial": evalsets.feedback("colloquial-test"),
+        "composition": evalsets.feedback("composition-test"),
         "mini": ([t for _, t, _ in mini], np.array([y for _, _, y in mini])),
         "kote": ([t for t, _ in kote][: evalsets.QUICK or None], np.array([v for _, v in kote])[: evalsets.QUICK or None]),
     }

@@ -53,10 +53,11 @@ def training_rows(per_class, seed, positive_from=9, project_sets=("extra", "repo
     X += list(fb_t) * 6
     Y += [int(v) for v in fb_y] * 6
     test_grams = common.feedback_test_trigrams()
-    for split in project_sets:
+    for spec in project_sets:
+        split, repeat = common.split_repeat(spec, 3)
         rows_ = project_rows(split, test_grams)
-        X += [t for t, _ in rows_] * 3
-        Y += [y for _, y in rows_] * 3
+        X += [t for t, _ in rows_] * repeat
+        Y += [y for _, y in rows_] * repeat
     return X, np.array(Y)
 
 
@@ -145,7 +146,7 @@ def main():
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--positive-from", type=int, default=9, help="lowest NSMC rating counted positive")
     ap.add_argument("--project-sets", nargs="*", default=["extra", "reports", "platform"],
-                    help="feedback-ko training files besides train.tsv (x3 each)")
+                    help="feedback-ko training files besides train.tsv (x3 each; NAME:N for N)")
     ap.add_argument("--reference", default=REFERENCE, help="where to write sklearn's logits of the mini set")
     ap.add_argument("--version", default=None, help="new sori.version for config.json")
     ap.add_argument("--reuse", default=None,

@@ -104,10 +104,14 @@ def build_sentiment_train(d, a, rng):
         raise SystemExit("feedback-ko train.tsv changed since prep.py: rerun prep.py")
     fb_items = [(fb["ids"][i], int(fb["y"][i]), stars_lean(fb_rows[i][1])) for i in range(len(fb["ids"]))]
     items += fb_items * a.fb_repeat
-    ex_items = [it for path in a.extra_feedback or [] for it in read_extra_feedback(path, a.data)]
-    items += ex_items * a.extra_repeat
+    n_extra = 0
+    for spec in a.extra_feedback or []:
+        path, repeat = common.split_repeat(spec, a.extra_repeat)
+        ex_items = read_extra_feedback(path, a.data)
+        items += ex_items * repeat
+        n_extra += len(ex_items) * repeat
     print(f"sentiment train: {len(items)} (en {len(en_items)}x{a.en_repeat}, "
-          f"feedback {len(fb_items)}x{a.fb_repeat}, extra {len(ex_items)}x{a.extra_repeat})", flush=True)
+          f"feedback {len(fb_items)}x{a.fb_repeat}, extra {n_extra} with repeats)", flush=True)
     return items
 
 
@@ -177,8 +181,8 @@ def main():
                          "(fresh optimiser and schedule) instead of the pretrained encoder")
     ap.add_argument("--extra-feedback", nargs="+", default=None,
                     help="train-only TSVs (id, domain, stars, label, text), e.g. "
-                         "corpora/feedback-ko/extra.tsv reports.tsv; rows near-duplicating a "
-                         "test row are dropped")
+                         "corpora/feedback-ko/extra.tsv reports.tsv:6 (FILE:N repeats that file N "
+                         "times instead of --extra-repeat); rows near-duplicating a test row are dropped")
     ap.add_argument("--extra-repeat", type=int, default=3)
     ap.add_argument("--freeze-layers", type=int, default=0,
                     help="keep the embeddings and the lowest N layers fixed (a deeper model grown "

@@ -22,6 +22,28 @@ def norm(t):
     return re.sub(r"[\s.,!?~;ㅋㅎㅠㅜ]+", "", t).lower()
 
 
+def read_written(paths, seen, fields=5, valid_extra=lambda f: True):
+    """Rows (domain, stars, label, text, *extra columns) of helper-written files (header
+    `id domain stars label text [extra...]`), minus malformed rows (reported) and texts already
+    in `seen` (which grows); also returns the duplicate and malformed counts."""
+    rows, dup, bad = [], 0, 0
+    for path in paths:
+        for no, line in enumerate(open(path, encoding="utf-8").read().splitlines()[1:], 2):
+            f = line.split("\t")
+            if (len(f) != fields or f[3] not in LABELS or f[2] not in ("1", "2", "3", "4", "5")
+                    or not f[4].strip() or not valid_extra(f)):
+                bad += 1
+                print(f"{path}:{no}: malformed, dropped: {line[:80]!r}")
+                continue
+            n = norm(f[4])
+            if not n or n in seen:
+                dup += 1
+                continue
+            seen.add(n)
+            rows.append((f[1], f[2], f[3], f[4].strip(), *f[5:]))
+    return rows, dup, bad
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--prefix", required=True)
@@ -37,20 +59,7 @@ def main():
             continue
         for line in open(path, encoding="utf-8").read().splitlines()[1:]:
             seen.add(norm(line.split("\t")[-1]))
-    rows, dup, bad = [], 0, 0
-    for path in a.written:
-        for no, line in enumerate(open(path, encoding="utf-8").read().splitlines()[1:], 2):
-            f = line.split("\t")
-            if len(f) != 5 or f[3] not in LABELS or f[2] not in ("1", "2", "3", "4", "5") or not f[4].strip():
-                bad += 1
-                print(f"{path}:{no}: malformed, dropped: {line[:80]!r}")
-                continue
-            n = norm(f[4])
-            if not n or n in seen:
-                dup += 1
-                continue
-            seen.add(n)
-            rows.append((f[1], f[2], f[3], f[4].strip()))
+    rows, dup, bad = read_written(a.written, seen)
     train, test = [], []
     for i, r in enumerate(rows, 1):
         rid = f"{a.prefix}-{i:04d}"
