@@ -231,6 +231,26 @@ fn colloquial_store_reviews_stay_above_the_unseen_data_score() {
     assert!(r["macro_f1"].as_f64().unwrap() >= 0.82, "{r}");
 }
 
+/// Regression for 0.6.0 reading praise phrased as an absent problem as a complaint ("렉 하나도
+/// 없음", "버그 없어요", "흠집 하나 없음" all at -0.85 or below): the held-out composition set
+/// names only aspects no training row names, and 0.6.0 scored 0.728 there with 0.532 of the
+/// positives found (0.348 of the absent problems).
+#[test]
+fn an_absent_problem_reads_as_praise_for_aspects_never_trained_on() {
+    let r = eval_file("corpora/feedback-ko/composition-test.tsv", &[]);
+    assert_eq!(r["n"], 408);
+    assert!(r["accuracy"].as_f64().unwrap() >= 0.85, "{r}");
+    assert!(recall(&r, "positive") >= 0.80, "{r}");
+    // Not by reading every "없음" as praise: absent wanted things stay complaints.
+    assert!(recall(&r, "negative") >= 0.85, "{r}");
+    let probe = eval_file(
+        "corpora/eval/composition-probe.tsv",
+        &["--scheme", "binary"],
+    );
+    assert_eq!(probe["n"], 40);
+    assert!(probe["accuracy"].as_f64().unwrap() >= 0.75, "{probe}");
+}
+
 /// Regression for sentence-level sentiment hiding mixed feedback: scored as written, the
 /// first clause of "배송은 빨랐는데 품질이 별로예요" read as a hedge (neutral), and on the
 /// 200 two-clause reviews of corpora/eval/clauses.tsv 0.6.0 got 64 first clauses right and
@@ -277,9 +297,9 @@ fn contrastive_clauses_get_their_own_polarity() {
         let text = line["text"].as_str().unwrap();
         assert!(text.starts_with(s[0]["text"].as_str().unwrap()), "{line}");
     }
-    assert!(first >= 130, "first clauses right: {first} of 200");
-    assert!(second >= 150, "second clauses right: {second} of 200");
-    assert!(mixed >= 110, "mix visible in {mixed} of 200");
+    assert!(first >= 140, "first clauses right: {first} of 200");
+    assert!(second >= 160, "second clauses right: {second} of 200");
+    assert!(mixed >= 125, "mix visible in {mixed} of 200");
 }
 
 /// One class's recall from `sori eval --json`'s per-class rows.
@@ -357,7 +377,7 @@ fn fast_model_is_loaded_from_disk_and_agrees_with_the_default_on_obvious_cases()
     }
     let r = eval_mini(&["--model", "fast"]);
     assert!(r["model"].as_str().unwrap().contains("small"), "{r}");
-    // Since 0.3.0 the fast model mixes in the default model's n-gram file (../sentiment/).
+    // Since 0.3.0 the fast model mixes in an n-gram model (its own copy of 0.6.0's).
     assert!(r["ngram_weight"].as_f64().unwrap() > 0.0, "{r}");
     assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
 }
