@@ -197,6 +197,40 @@ fn eval_breaks_scores_down_by_a_column_and_lists_the_misread_rows() {
         err.contains("channel") && err.contains("platform-test.tsv"),
         "{err}"
     );
+
+    // Under `binary` a misread row is one read the other way, never "neutral".
+    let r = eval_file(
+        data,
+        &["--scheme", "binary", "--errors", errors.to_str().unwrap()],
+    );
+    let listed = std::fs::read_to_string(&errors).unwrap();
+    assert_eq!(
+        listed.lines().count() as u64,
+        r["errors"]["rows"].as_u64().unwrap()
+    );
+    for l in listed.lines() {
+        let e: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert!(
+            e["predicted"] == "negative" || e["predicted"] == "positive",
+            "{e}"
+        );
+    }
+
+    // A path that cannot be written fails before the model runs, naming the path.
+    let nowhere = dir.path().join("no-such-dir").join("misread.jsonl");
+    let out = sori()
+        .args(["eval", "sentiment", "--errors"])
+        .arg(&nowhere)
+        .arg("--data")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(data))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-dir") && err.contains("hint:"),
+        "{err}"
+    );
 }
 
 /// Regression for 0.3.0 reading fact-only complaints ("업데이트 후 로그인이 안돼요",

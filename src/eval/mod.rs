@@ -184,6 +184,12 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         ));
     }
 
+    // Opened before scoring, so that a bad path fails at once rather than after the model ran.
+    let mut errors_out = match &req.errors {
+        Some(path) => Some((path.as_path(), create_misread_file(path)?)),
+        None => None,
+    };
+
     let normalizer = crate::normalize::Normalizer::default();
     let normalized: Vec<String> = kept
         .iter()
@@ -230,11 +236,11 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         confidence.push(conf);
         correct.push(pred == row.gold);
         if pred != row.gold {
-            misread.push((row, s));
+            misread.push((row, pred, s));
         }
     }
-    let errors = match &req.errors {
-        Some(path) => Some(write_misread(path, &misread)?),
+    let errors = match errors_out.as_mut() {
+        Some((path, out)) => Some(write_misread(path, out, &misread)?),
         None => None,
     };
     let mut groups: Vec<GroupMetrics> = by_group
@@ -293,35 +299,42 @@ fn predicted_class(s: &crate::analyze::sentiment::SentimentScore, scheme: Scheme
     }
 }
 
+fn misread_file_error(path: &Path, e: std::io::Error) -> Error {
+    crate::error::bad_argument(
+        format!("cannot write --errors file {}: {e}", path.display()),
+        "pass a path in a directory that exists and is writable",
+    )
+}
+
+fn create_misread_file(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, Error> {
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .map_err(|e| misread_file_error(path, e))
+}
+
 /// Writes the misread rows as JSONL, so that a team can read what the model gets wrong on its
-/// own data rather than take one accuracy figure on trust.
+/// own data rather than take one accuracy figure on trust. `predicted` is the scheme's
+/// prediction (under `binary`, negative or positive).
 fn write_misread(
     path: &Path,
-    rows: &[(&Labelled, &crate::analyze::sentiment::SentimentScore)],
+    out: &mut impl Write,
+    rows: &[(&Labelled, usize, &crate::analyze::sentiment::SentimentScore)],
 ) -> Result<ErrorsWritten, Error> {
     const NAMES: [&str; 3] = ["negative", "neutral", "positive"];
-    let unwritable = |e: std::io::Error| {
-        crate::error::bad_argument(
-            format!("cannot write --errors file {}: {e}", path.display()),
-            "pass a path in a directory that exists and is writable",
-        )
-    };
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(unwritable)?);
-    for (row, s) in rows {
-        let (pred, _) = predicted_class(s, Scheme::Three);
+    for (row, pred, s) in rows {
         let mut line = serde_json::json!({
             "line": row.line,
             "text": row.text,
             "gold": NAMES[row.gold],
-            "predicted": NAMES[pred],
+            "predicted": NAMES[*pred],
             "probs": {"negative": s.probs[0], "neutral": s.probs[1], "positive": s.probs[2]},
         });
         if let Some(g) = &row.group {
             line["group"] = g.as_str().into();
         }
-        writeln!(out, "{line}").map_err(unwritable)?;
+        writeln!(out, "{line}").map_err(|e| misread_file_error(path, e))?;
     }
-    out.flush().map_err(unwritable)?;
+    out.flush().map_err(|e| misread_file_error(path, e))?;
     Ok(ErrorsWritten {
         path: path.display().to_string(),
         rows: rows.len(),
