@@ -58,10 +58,12 @@ pub enum UserError {
     UnknownFormat { path: PathBuf },
     #[error("mapping {path}: {message}")]
     BadMapping { path: String, message: String },
-    #[error("{file}: column `{column}` named in the mapping is not in the header")]
+    #[error("{file}: column `{column}` named by {named_by} is not in the header")]
     MissingColumn {
         file: String,
         column: String,
+        /// Where the name came from (`the mapping`, `--by`), so the hint says what to fix.
+        named_by: String,
         available: Vec<String>,
     },
     #[error("{location}: {reason}")]
@@ -92,8 +94,12 @@ impl UserError {
             UserError::BadMapping { .. } => {
                 "see the mapping format in README.md (section 'Mapping files')".into()
             }
-            UserError::MissingColumn { available, .. } => format!(
-                "the file's columns are: {}; fix the name in --map",
+            UserError::MissingColumn {
+                available,
+                named_by,
+                ..
+            } => format!(
+                "the file's columns are: {}; fix the name in {named_by}",
                 available.join(", ")
             ),
             UserError::BadRecord { .. } => {

@@ -21,6 +21,22 @@ fn json_report(cmd: &mut Command) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A path inside the repository.
+fn repo(relative: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// `sori eval sentiment [args...]` that must fail; its stderr.
+fn eval_failure(args: &[&std::ffi::OsStr]) -> String {
+    let out = sori()
+        .args(["eval", "sentiment"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "eval {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// `sori eval sentiment --json [extra...]` on a committed labelled file, parsed.
 fn eval_file(relative: &str, extra: &[&str]) -> serde_json::Value {
     json_report(
@@ -28,7 +44,7 @@ fn eval_file(relative: &str, extra: &[&str]) -> serde_json::Value {
             .args(["eval", "sentiment", "--json"])
             .args(extra)
             .arg("--data")
-            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)),
+            .arg(repo(relative)),
     )
 }
 
@@ -160,9 +176,7 @@ fn eval_breaks_scores_down_by_a_column_and_lists_the_misread_rows() {
     assert_eq!((group_n, group_right), (n, right), "{r}");
     assert_eq!(r["errors"]["rows"].as_u64().unwrap(), n - right);
 
-    let source =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(data))
-            .unwrap();
+    let source = std::fs::read_to_string(repo(data)).unwrap();
     let source: Vec<&str> = source.lines().collect();
     let listed = std::fs::read_to_string(&errors).unwrap();
     let listed: Vec<serde_json::Value> = listed
@@ -186,15 +200,17 @@ fn eval_breaks_scores_down_by_a_column_and_lists_the_misread_rows() {
         );
     }
 
-    let out = sori()
-        .args(["eval", "sentiment", "--by", "channel", "--data"])
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(data))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let data_path = repo(data);
+    let err = eval_failure(&[
+        "--by".as_ref(),
+        "channel".as_ref(),
+        "--data".as_ref(),
+        data_path.as_os_str(),
+    ]);
     assert!(
-        err.contains("channel") && err.contains("platform-test.tsv"),
+        err.contains("channel")
+            && err.contains("platform-test.tsv")
+            && err.contains("fix the name in --by"),
         "{err}"
     );
 
@@ -218,15 +234,12 @@ fn eval_breaks_scores_down_by_a_column_and_lists_the_misread_rows() {
 
     // A path that cannot be written fails before the model runs, naming the path.
     let nowhere = dir.path().join("no-such-dir").join("misread.jsonl");
-    let out = sori()
-        .args(["eval", "sentiment", "--errors"])
-        .arg(&nowhere)
-        .arg("--data")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(data))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = eval_failure(&[
+        "--errors".as_ref(),
+        nowhere.as_os_str(),
+        "--data".as_ref(),
+        data_path.as_os_str(),
+    ]);
     assert!(
         err.contains("no-such-dir") && err.contains("hint:"),
         "{err}"
@@ -291,7 +304,7 @@ fn an_absent_problem_reads_as_praise_for_aspects_never_trained_on() {
 /// showed the mix (one positive, one negative sentence) in 47.
 #[test]
 fn contrastive_clauses_get_their_own_polarity() {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/eval/clauses.tsv");
+    let data = repo("corpora/eval/clauses.tsv");
     let out = sori()
         .args(["analyze", "--text-col", "text"])
         .arg(&data)
@@ -465,7 +478,7 @@ fn bench_times_the_named_model() {
 #[test]
 fn ngram_companion_is_used_and_helps_on_held_out_reviews() {
     let dir = tempfile::tempdir().unwrap();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sentiment");
+    let src = repo("models/sentiment");
     for f in ["model.safetensors", "tokenizer.json", "config.json"] {
         std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
     }

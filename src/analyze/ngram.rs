@@ -28,8 +28,8 @@ const HINT_NGRAM: &str = "the n-gram file holds `vocab` (U8: the n-grams, UTF-8,
 /// The `"ngram"` object of config.json's `"sori"` block.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct NgramConfig {
-    /// Path of the n-gram file, relative to the model directory (the fast model names the
-    /// default model's file, `../sentiment/ngram.safetensors`).
+    /// Path of the n-gram file, relative to the model directory (`ngram.safetensors` for both
+    /// committed models; another model's file may be named, e.g. `../sentiment/ngram.safetensors`).
     pub file: String,
     /// Weight of the n-gram log-probabilities against the transformer's.
     pub weight: f32,

@@ -125,14 +125,18 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         Format::from_path(&req.data).or(Some(Format::Tsv)),
     )?;
     let rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
-    for col in [&req.text_col, &req.label_col]
-        .into_iter()
-        .chain(req.by.as_ref())
-    {
+    let named = [
+        (Some(&req.text_col), "--text-col"),
+        (Some(&req.label_col), "--label-col"),
+        (req.by.as_ref(), "--by"),
+    ];
+    for (col, flag) in named {
+        let Some(col) = col else { continue };
         if !rows.header.is_empty() && !rows.header.contains(col) {
             return Err(UserError::MissingColumn {
                 file: input.name.clone(),
                 column: col.clone(),
+                named_by: flag.into(),
                 available: rows.header.clone(),
             }
             .into());
@@ -223,9 +227,9 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     let mut confidence = Vec::with_capacity(scores.len());
     let mut correct = Vec::with_capacity(scores.len());
     let mut misread = Vec::new();
+    let idx = |c: usize| if scheme == Scheme::Binary { c / 2 } else { c };
     for (s, row) in scores.iter().zip(&kept) {
         let (pred, conf) = predicted_class(s, scheme);
-        let idx = |c: usize| if scheme == Scheme::Binary { c / 2 } else { c };
         confusion.add(idx(row.gold), idx(pred));
         if let Some(g) = &row.group {
             by_group
@@ -247,7 +251,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         .into_iter()
         .map(|(value, c)| GroupMetrics {
             value: value.to_owned(),
-            n: c.matrix().iter().flatten().sum::<u64>() as usize,
+            n: c.total() as usize,
             accuracy: c.accuracy(),
             macro_f1: c.macro_f1(),
         })

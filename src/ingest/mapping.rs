@@ -200,6 +200,7 @@ pub fn resolve(
                 Err(UserError::MissingColumn {
                     file: file.to_owned(),
                     column: c.clone(),
+                    named_by: "the mapping (--map)".into(),
                     available: header.to_vec(),
                 }
                 .into())
