@@ -10,6 +10,18 @@ from model import SentimentModel
 PAD = 1
 
 
+def head_and_tail(ids, max_len=128):
+    """What the runtime feeds the model for a text of more than max_len tokens: <s>, the first
+    quarter of the room, the last three quarters, </s> (src/analyze/sentiment.rs head_and_tail)."""
+    ids = np.asarray(ids)
+    if len(ids) <= max_len:
+        return ids
+    room = max_len - 2
+    head = room // 4
+    body = ids[1:-1]
+    return np.concatenate([ids[:1], body[:head], body[len(body) - (room - head):], ids[-1:]])
+
+
 def logits_for(model, seqs, bs=64, max_len=128):
     """Returns (sentiment logits [N,3], emotion logits [N,E]) in the input order, fp32."""
     order = np.argsort([len(s) for s in seqs], kind="stable")
@@ -22,9 +34,7 @@ def logits_for(model, seqs, bs=64, max_len=128):
             batch = []
             for j in idx:
                 s = np.asarray(seqs[j])
-                if len(s) > max_len:
-                    s = np.concatenate([s[: max_len - 1], s[-1:]])
-                batch.append(s)
+                batch.append(head_and_tail(s, max_len))
             L = max(len(s) for s in batch)
             ids = np.full((len(batch), L), PAD, dtype=np.int64)
             for k, s in enumerate(batch):

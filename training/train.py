@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+from infer import head_and_tail  # noqa: E402
 from model import from_pretrained  # noqa: E402
 
 PAD = 1
@@ -27,9 +28,8 @@ EOS = 2
 
 
 def trunc(ids, max_len):
-    if len(ids) <= max_len:
-        return ids
-    return np.concatenate([ids[: max_len - 1], ids[-1:]])
+    # The few training texts over max_len tokens are cut as the runtime cuts long reviews.
+    return head_and_tail(ids, max_len)
 
 
 def collate(items, max_len):
