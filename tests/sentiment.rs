@@ -131,7 +131,7 @@ fn eval_reports_consistent_metrics_on_the_mini_set() {
     let r = eval_mini(&[]);
     assert_eq!(r["n"], 60);
     let precision = r["precision"].as_str().unwrap();
-    assert!(precision == "bf16" || precision == "f32", "{r}");
+    assert!(["bf16", "int8", "f32"].contains(&precision), "{r}");
     let m = r["confusion"].as_array().unwrap();
     let diag: u64 = (0..3).map(|i| m[i][i].as_u64().unwrap()).sum();
     let all: u64 = m

@@ -432,11 +432,11 @@ impl SentimentModel {
         &self.name
     }
 
-    /// The arithmetic the dense layers run in: "bf16" (AVX-512 BF16) or "f32".
+    /// The arithmetic the dense layers run in: "bf16" (AVX-512 BF16), "int8" (AVX2) or "f32".
     pub fn precision(&self) -> &'static str {
         match self.encoder.layers.first() {
-            Some(layer) if layer.qkv_weight.is_bf16() => "bf16",
-            _ => "f32",
+            Some(layer) => layer.qkv_weight.precision(),
+            None => "f32",
         }
     }
 
@@ -1231,8 +1231,8 @@ mod tests {
         }
     }
 
-    /// The bf16 dense layers must give the f32 model's labels and nearly its probabilities;
-    /// on CPUs without AVX-512 BF16 both paths are f32 and agree exactly.
+    /// The bf16 (AVX-512 BF16) or int8 (AVX2) dense layers must give the f32 model's labels
+    /// and nearly its probabilities; on CPUs with neither both paths are f32 and agree exactly.
     #[test]
     fn fast_precision_agrees_with_f32() {
         let reference = SentimentModel::embedded_with(Precision::F32).unwrap();
@@ -1243,6 +1243,8 @@ mod tests {
             fast.precision(),
             if super::super::matmul::bf16::available() {
                 "bf16"
+            } else if super::super::matmul::int8::available() {
+                "int8"
             } else {
                 "f32"
             }

@@ -19,7 +19,7 @@ use metrics::{ClassMetrics, Confusion};
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
     pub model: String,
-    /// Arithmetic of the dense layers: "bf16" (AVX-512 BF16) or "f32".
+    /// Arithmetic of the dense layers: "bf16" (AVX-512 BF16), "int8" (AVX2) or "f32".
     pub precision: String,
     /// Weight of the character n-gram companion mixed into the sentiment; None without one.
     pub ngram_weight: Option<f32>,
