@@ -308,19 +308,9 @@ fn a_long_review_is_judged_by_its_end_as_well_as_its_start() {
     let r = eval_file("corpora/eval/long-reviews.tsv", &["--by", "verdict"]);
     assert_eq!(r["n"], 260);
     assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
-    let group = |name: &str| {
-        r["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["value"] == name)
-            .unwrap_or_else(|| panic!("no group {name}: {r}"))["accuracy"]
-            .as_f64()
-            .unwrap()
-    };
-    assert!(group("end") >= 0.45, "{r}");
-    assert!(group("start") >= 0.90, "{r}");
-    assert!(group("throughout") >= 0.90, "{r}");
+    assert!(group_accuracy(&r, "end") >= 0.45, "{r}");
+    assert!(group_accuracy(&r, "start") >= 0.90, "{r}");
+    assert!(group_accuracy(&r, "throughout") >= 0.90, "{r}");
 }
 
 /// Regression for sentence-level sentiment hiding mixed feedback: scored as written, the
@@ -372,6 +362,17 @@ fn contrastive_clauses_get_their_own_polarity() {
     assert!(first >= 140, "first clauses right: {first} of 200");
     assert!(second >= 160, "second clauses right: {second} of 200");
     assert!(mixed >= 125, "mix visible in {mixed} of 200");
+}
+
+/// One group's accuracy from `sori eval --json --by COL`'s group rows.
+fn group_accuracy(report: &serde_json::Value, value: &str) -> f64 {
+    let row = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["value"] == value)
+        .unwrap_or_else(|| panic!("no group {value} in {report}"));
+    row["accuracy"].as_f64().unwrap()
 }
 
 /// One class's recall from `sori eval --json`'s per-class rows.
