@@ -59,19 +59,17 @@ pub enum PackedWeight {
 impl PackedWeight {
     /// `w`: the `[k, n]` weight (already transposed from PyTorch's `[out, in]`).
     pub fn new(w: Tensor, precision: Precision) -> candle_core::Result<Self> {
+        let (k, n) = w.dims2()?;
         #[cfg(target_arch = "x86_64")]
-        if precision == Precision::Fast && bf16::available() {
-            let (k, n) = w.dims2()?;
+        if precision == Precision::Fast && (bf16::available() || int8::available()) {
             let values = w.flatten_all()?.to_vec1::<f32>()?;
-            return Ok(PackedWeight::Bf16(bf16::Panels::pack(&values, k, n)));
+            return Ok(if bf16::available() {
+                PackedWeight::Bf16(bf16::Panels::pack(&values, k, n))
+            } else {
+                PackedWeight::Int8(int8::Panels::pack(&values, k, n))
+            });
         }
-        #[cfg(target_arch = "x86_64")]
-        if precision == Precision::Fast && int8::available() {
-            let (k, n) = w.dims2()?;
-            let values = w.flatten_all()?.to_vec1::<f32>()?;
-            return Ok(PackedWeight::Int8(int8::Panels::pack(&values, k, n)));
-        }
-        let _ = precision;
+        let _ = (precision, k, n);
         Ok(PackedWeight::F32(w.contiguous()?))
     }
 
@@ -86,46 +84,43 @@ impl PackedWeight {
         }
     }
 
-    /// `x @ w` for a 2-D `x` of shape `[m, k]`.
-    pub fn matmul(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    /// `out = x @ w` for `x` of shape `[m, k]` (row-major), `out` of shape `[m, n]`; every
+    /// value of `out` is written.
+    pub fn product(&self, x: &[f32], m: usize, out: &mut [f32]) -> candle_core::Result<()> {
+        let (k, n) = self.dims();
+        if x.len() != m * k || out.len() != m * n {
+            candle_core::bail!(
+                "matmul: [{m}, {k}] @ [{k}, {n}] given {} inputs and {} outputs",
+                x.len(),
+                out.len()
+            );
+        }
         match self {
-            PackedWeight::F32(w) => x.matmul(w),
-            #[cfg(target_arch = "x86_64")]
-            PackedWeight::Bf16(panels) => {
-                packed_product(x, panels.k, panels.n, |x, m, out| panels.matmul(x, m, out))
+            PackedWeight::F32(w) => {
+                let y = Tensor::from_slice(x, (m, k), w.device())?.matmul(w)?;
+                out.copy_from_slice(&y.flatten_all()?.to_vec1::<f32>()?);
             }
             #[cfg(target_arch = "x86_64")]
-            PackedWeight::Int8(panels) => {
-                packed_product(x, panels.k, panels.n, |x, m, out| panels.matmul(x, m, out))
+            PackedWeight::Bf16(panels) => panels.matmul(x, m, out),
+            #[cfg(target_arch = "x86_64")]
+            PackedWeight::Int8(panels) => panels.matmul(x, m, out),
+        }
+        Ok(())
+    }
+
+    /// `(k, n)`: input and output width.
+    pub fn dims(&self) -> (usize, usize) {
+        match self {
+            PackedWeight::F32(w) => {
+                let d = w.dims();
+                (d[0], d[1])
             }
+            #[cfg(target_arch = "x86_64")]
+            PackedWeight::Bf16(panels) => (panels.k, panels.n),
+            #[cfg(target_arch = "x86_64")]
+            PackedWeight::Int8(panels) => (panels.k, panels.n),
         }
     }
-}
-
-/// Runs `product(x, m, out)` on the f32 values of `x` (`[m, k]`) into a fresh `[m, n]`.
-#[cfg(target_arch = "x86_64")]
-fn packed_product(
-    x: &Tensor,
-    k: usize,
-    n: usize,
-    product: impl Fn(&[f32], usize, &mut [f32]),
-) -> candle_core::Result<Tensor> {
-    if !x.is_contiguous() {
-        return packed_product(&x.contiguous()?, k, n, product);
-    }
-    let (m, x_k) = x.dims2()?;
-    if x_k != k {
-        candle_core::bail!("matmul: input has {x_k} columns, weight {k} rows");
-    }
-    let (storage, layout) = x.storage_and_layout();
-    let candle_core::Storage::Cpu(candle_core::CpuStorage::F32(values)) = &*storage else {
-        candle_core::bail!("matmul: input must be f32 on the CPU");
-    };
-    let start = layout.start_offset();
-    let mut out = vec![0f32; m * n];
-    product(&values[start..start + m * k], m, &mut out);
-    drop(storage);
-    Tensor::from_vec(out, (m, n), x.device())
 }
 
 #[cfg(target_arch = "x86_64")]

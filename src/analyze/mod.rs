@@ -3,6 +3,7 @@
 //! so a new model (topics, a better sentiment model) plugs in without touching either.
 
 pub mod components;
+pub mod encoder;
 pub mod keywords;
 pub mod matmul;
 pub mod morph;
