@@ -429,36 +429,34 @@ fn small_product(
     let mut i = 0;
     while i < m {
         let rows = (m - i).min(4);
+        let row = |r: usize| &a[(i + r.min(rows - 1)) * lda..][..k];
         for col in (0..ldc).step_by(8) {
-            let a = &a[i * lda..];
             let b = &b[col..];
             let c = &mut c[i * ldc + col..];
             match rows {
-                4 => block::<4>(a, lda, b, ldb, k, c, ldc),
-                3 => block::<3>(a, lda, b, ldb, k, c, ldc),
-                2 => block::<2>(a, lda, b, ldb, k, c, ldc),
-                _ => block::<1>(a, lda, b, ldb, k, c, ldc),
+                4 => block([row(0), row(1), row(2), row(3)], b, ldb, c, ldc),
+                3 => block([row(0), row(1), row(2)], b, ldb, c, ldc),
+                2 => block([row(0), row(1)], b, ldb, c, ldc),
+                _ => block([row(0)], b, ldb, c, ldc),
             }
         }
         i += rows;
     }
 }
 
+/// `R` rows of `a` (each `k` long) times `b`'s `k` rows of 8 (stride `ldb`) into `c`.
 #[inline(always)]
-fn block<const R: usize>(
-    a: &[f32],
-    lda: usize,
-    b: &[f32],
-    ldb: usize,
-    k: usize,
-    c: &mut [f32],
-    ldc: usize,
-) {
+fn block<const R: usize>(a: [&[f32]; R], b: &[f32], ldb: usize, c: &mut [f32], ldc: usize) {
+    let k = a[0].len();
+    // Checked once here so that the loop below needs no bounds checks.
+    assert!(a.iter().all(|row| row.len() == k));
+    assert!(k == 0 || b.len() >= (k - 1) * ldb + 8);
+    assert!(c.len() >= (R - 1) * ldc + 8);
     let mut acc = [[0f32; 8]; R];
     for t in 0..k {
         let bv: &[f32; 8] = b[t * ldb..t * ldb + 8].try_into().expect("8 columns");
-        for (r, acc) in acc.iter_mut().enumerate() {
-            let av = a[r * lda + t];
+        for (row, acc) in a.iter().zip(acc.iter_mut()) {
+            let av = row[t];
             for (s, &bl) in acc.iter_mut().zip(bv) {
                 *s = av.mul_add(bl, *s);
             }

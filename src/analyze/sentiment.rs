@@ -10,9 +10,10 @@
 //! emotions come from the transformer alone.
 //!
 //! Throughput comes from batching, not from the model: inputs are sorted by token length and
-//! cut into batches of similar length (so padding is small), batches run in parallel on the
-//! rayon pool, and sentence-level inputs of all documents are scored in the same pass as the
-//! documents. A one-sentence document is scored once.
+//! cut into batches of about [`BATCH_TOKENS`] tokens, which the encoder runs packed, without
+//! padding (see [`super::encoder`]); batches run in parallel on the rayon pool, and
+//! sentence-level inputs of all documents are scored in the same pass as the documents. A
+//! one-sentence document is scored once.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -36,9 +37,9 @@ use super::sentence::{sentence_scoring_form, split_sentences};
 /// Labels the sentiment head must produce, in head-row order.
 const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
 
-/// Padded tokens per batch. Measured on 2 cores with the 4x384 model: 256 beat 512-2048 by
-/// 15-40% (less padding at the long tail, products stay in cache) and 96-192 by ~10%; it
-/// also yields dozens of batches per call for the rayon workers.
+/// Tokens per batch. Measured on 2 cores with the 4x384 model, then still padded: 256 beat
+/// 512-2048 by 15-40% (the products stay in cache) and 96-192 by ~10%; it also yields
+/// dozens of batches per call for the rayon workers.
 const BATCH_TOKENS: usize = 256;
 const MAX_BATCH: usize = 128;
 
@@ -649,21 +650,22 @@ fn head_and_tail(encoding: &Encoding, max_len: usize) -> Cow<'_, [u32]> {
 }
 
 /// Groups sequence indices into batches of similar length: sorted by length, each batch
-/// closed when adding one more sequence would exceed `max_tokens` padded tokens or
-/// `max_batch` sequences.
+/// closed when adding one more sequence would exceed `max_tokens` tokens or `max_batch`
+/// sequences.
 fn length_buckets(ids: &[&[u32]], max_tokens: usize, max_batch: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..ids.len()).collect();
     order.sort_by_key(|&i| ids[i].len());
     let mut batches: Vec<Vec<usize>> = Vec::new();
     let mut current: Vec<usize> = Vec::new();
+    let mut tokens = 0;
     for i in order {
         let len = ids[i].len().max(1);
-        if !current.is_empty()
-            && ((current.len() + 1) * len > max_tokens || current.len() >= max_batch)
-        {
+        if !current.is_empty() && (tokens + len > max_tokens || current.len() >= max_batch) {
             batches.push(std::mem::take(&mut current));
+            tokens = 0;
         }
         current.push(i);
+        tokens += len;
     }
     if !current.is_empty() {
         batches.push(current);
@@ -792,8 +794,10 @@ mod tests {
         let seqs: Vec<Vec<u32>> = [5, 40, 6, 41, 7, 100].iter().map(|&n| vec![0; n]).collect();
         let ids: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
         let batches = length_buckets(&ids, 100, 8);
-        // 4 x 40 tokens would exceed the budget of 100.
-        assert_eq!(batches, vec![vec![0, 2, 4], vec![1, 3], vec![5]]);
+        // 5 + 6 + 7 + 40 + 41 tokens fit the budget of 100; the 100-token one starts a batch.
+        assert_eq!(batches, vec![vec![0, 2, 4, 1, 3], vec![5]]);
+        let batches = length_buckets(&ids, 60, 8);
+        assert_eq!(batches, vec![vec![0, 2, 4, 1], vec![3], vec![5]]);
         let batches = length_buckets(&ids, 1000, 2);
         assert_eq!(batches, vec![vec![0, 2], vec![4, 1], vec![3, 5]]);
         assert!(length_buckets(&[], 100, 8).is_empty());
