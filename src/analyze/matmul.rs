@@ -19,8 +19,8 @@ pub enum Precision {
     /// f32 products (candle's gemm): the reference, matches PyTorch to ~1e-6.
     F32,
     /// bf16 inputs and weights, f32 accumulation, where the CPU has AVX-512 BF16: probabilities
-    /// move by ~1e-3, labels almost never. Else, with AVX2 + FMA, int8 weights and 7-bit
-    /// inputs with i32 accumulation: probabilities move by ~2e-3 (median; up to ~0.06), ~0.4%
+    /// move by ~1e-3, labels almost never. Else, with AVX2 + FMA, 6-bit weights and 7-bit
+    /// inputs with i32 accumulation: probabilities move by ~2e-3 (median; up to ~0.1), ~0.4%
     /// of NSMC labels change, accuracy stays within 0.3 points. Falls back to f32 elsewhere.
     Fast,
 }
