@@ -193,6 +193,10 @@ struct BenchArgs {
     /// stage always runs the default model).
     #[arg(long, default_value = "default")]
     model: String,
+    /// Run the in-memory stages (normalize, morphology, the model) this many times and report
+    /// the median and the best run; the ingest stage runs once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    repeat: u16,
     #[arg(long)]
     json: bool,
 }
@@ -324,7 +328,14 @@ fn run(cli: Cli) -> Result<(), Error> {
         },
         Command::Demo(a) => jobs::demo::run(&ctx, a.keep, &mut out)?,
         Command::Bench(a) => {
-            let r = jobs::bench::run(&ctx, &a.corpus, a.reviews, a.with_sentiment, &a.model)?;
+            let r = jobs::bench::run(
+                &ctx,
+                &a.corpus,
+                a.reviews,
+                a.with_sentiment,
+                &a.model,
+                usize::from(a.repeat),
+            )?;
             if a.json {
                 sori::report::json(&mut out, &r)?;
             } else {

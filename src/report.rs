@@ -241,11 +241,19 @@ pub fn bench_report(
     )?;
     writeln!(out, "machine: {}", r.machine)?;
     for s in &r.stages {
-        writeln!(
+        write!(
             out,
             "{:<34} {:>8.2}s {:>12.0} docs/s {:>14.0} chars/s",
             s.name, s.seconds, s.docs_per_second, s.chars_per_second
         )?;
+        if s.runs > 1 {
+            write!(
+                out,
+                "   (median of {}; best {:.0} docs/s)",
+                s.runs, s.best_docs_per_second
+            )?;
+        }
+        writeln!(out)?;
     }
     writeln!(out, "peak RSS: {:.0} MB", r.peak_rss_mb)?;
     Ok(())

@@ -455,8 +455,9 @@ fn fast_model_is_loaded_from_disk_and_agrees_with_the_default_on_obvious_cases()
     assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
 }
 
-/// `sori bench --model fast` times the named model in its doc-level stage (the corpus is a
-/// small nsmc-raw-shaped file, so the test does not need ../shared).
+/// `sori bench --model fast` times the named model in its doc-level stage, `--repeat` times
+/// with the median and the best run reported (the corpus is a small nsmc-raw-shaped file, so
+/// the test does not need ../shared).
 #[test]
 fn bench_times_the_named_model() {
     use std::io::Write;
@@ -477,10 +478,20 @@ fn bench_times_the_named_model() {
             .arg("--data-dir")
             .arg(dir.path().join("data"))
             .args(["bench", "--json", "--with-sentiment", "--model", "fast"])
-            .args(["--reviews", "20", "--corpus"])
+            .args(["--repeat", "3", "--reviews", "20", "--corpus"])
             .arg(&corpus),
     );
     assert_eq!(report["reviews"], 20, "{report}");
+    for stage in report["stages"].as_array().unwrap() {
+        let name = stage["name"].as_str().unwrap();
+        let runs = if name.starts_with("ingest") { 1 } else { 3 };
+        assert_eq!(stage["runs"], runs, "{stage}");
+        let (median, best) = (
+            stage["docs_per_second"].as_f64().unwrap(),
+            stage["best_docs_per_second"].as_f64().unwrap(),
+        );
+        assert!(best >= median && median > 0.0, "{stage}");
+    }
     let stages: Vec<&str> = report["stages"]
         .as_array()
         .unwrap()
@@ -494,6 +505,13 @@ fn bench_times_the_named_model() {
         "{stages:?}"
     );
     assert!(report["peak_rss_mb"].as_f64().unwrap() > 0.0, "{report}");
+    let zero = sori()
+        .args(["bench", "--repeat", "0", "--corpus"])
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--repeat"));
 }
 
 /// The default model mixes a character n-gram model into the transformer's distribution
