@@ -366,24 +366,31 @@ fn contrastive_clauses_get_their_own_polarity() {
 
 /// One group's accuracy from `sori eval --json --by COL`'s group rows.
 fn group_accuracy(report: &serde_json::Value, value: &str) -> f64 {
-    let row = report["groups"]
-        .as_array()
+    report_row(report, "groups", "value", value)["accuracy"]
+        .as_f64()
         .unwrap()
-        .iter()
-        .find(|g| g["value"] == value)
-        .unwrap_or_else(|| panic!("no group {value} in {report}"));
-    row["accuracy"].as_f64().unwrap()
 }
 
 /// One class's recall from `sori eval --json`'s per-class rows.
 fn recall(report: &serde_json::Value, label: &str) -> f64 {
-    let row = report["per_class"]
+    report_row(report, "per_class", "label", label)["recall"]
+        .as_f64()
+        .unwrap()
+}
+
+/// The row of `report[list]` whose `key` is `value`.
+fn report_row<'r>(
+    report: &'r serde_json::Value,
+    list: &str,
+    key: &str,
+    value: &str,
+) -> &'r serde_json::Value {
+    report[list]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["label"] == label)
-        .unwrap_or_else(|| panic!("no class {label} in {report}"));
-    row["recall"].as_f64().unwrap()
+        .find(|row| row[key] == value)
+        .unwrap_or_else(|| panic!("no {key} {value} in {list} of {report}"))
 }
 
 #[test]

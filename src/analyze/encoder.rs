@@ -383,7 +383,10 @@ fn attention(
         }
         dst[n..].fill(0.0);
     }
-    values.fill(0.0);
+    if d8 > d {
+        // Columns past the head size stay zero; the copies below fill the rest.
+        values.fill(0.0);
+    }
     for head in 0..heads {
         let (q_at, v_at) = (head * d, 2 * h + head * d);
         for (j, row) in rows.chunks_exact(3 * h).enumerate() {

@@ -485,7 +485,6 @@ pub mod int8 {
                     // out[(row0+r)*n + col0 .. + NR] with col0 + NR <= n.
                     unsafe {
                         match rows {
-                            4 => kernel::<4>(&tile, self.quads, w, &columns, dst, ld),
                             3 => kernel::<3>(&tile, self.quads, w, &columns, dst, ld),
                             2 => kernel::<2>(&tile, self.quads, w, &columns, dst, ld),
                             _ => kernel::<1>(&tile, self.quads, w, &columns, dst, ld),

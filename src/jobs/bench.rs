@@ -85,21 +85,31 @@ fn timing(name: &str, started: Instant, docs: usize, chars: usize) -> StageTimin
     timing_of_runs(name, &[started.elapsed().as_secs_f64()], docs, chars)
 }
 
-/// Times `stage` `repeat` times (at least once).
-fn timed<T>(repeat: usize, mut stage: impl FnMut() -> Result<T, Error>) -> Result<Vec<f64>, Error> {
-    (0..repeat.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            stage()?;
-            Ok(t.elapsed().as_secs_f64())
-        })
-        .collect()
+/// Times `stage` `repeat` times (at least once); returns the times and the last run's output.
+fn timed<T>(
+    repeat: usize,
+    mut stage: impl FnMut() -> Result<T, Error>,
+) -> Result<(Vec<f64>, T), Error> {
+    let mut seconds = Vec::with_capacity(repeat.max(1));
+    loop {
+        let t = Instant::now();
+        let output = stage()?;
+        seconds.push(t.elapsed().as_secs_f64());
+        if seconds.len() >= repeat {
+            return Ok((seconds, output));
+        }
+    }
 }
 
 fn timing_of_runs(name: &str, seconds: &[f64], docs: usize, chars: usize) -> StageTiming {
     let mut sorted: Vec<f64> = seconds.iter().map(|s| s.max(1e-9)).collect();
     sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
+    let mid = sorted.len() / 2;
+    let median = if sorted.len().is_multiple_of(2) {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    };
     StageTiming {
         name: name.into(),
         seconds: median,
@@ -123,19 +133,21 @@ pub fn run(
     let mut stages = Vec::new();
 
     let normalizer = crate::normalize::Normalizer::default();
-    let normalize =
-        || -> Vec<String> { texts.iter().map(|x| normalizer.normalize(x).text).collect() };
-    let runs = timed(repeat, || Ok(normalize()))?;
+    let (runs, normalized) = timed(repeat, || {
+        Ok(texts
+            .iter()
+            .map(|x| normalizer.normalize(x).text)
+            .collect::<Vec<String>>())
+    })?;
     stages.push(timing_of_runs(
         "normalize (1 thread)",
         &runs,
         texts.len(),
         chars,
     ));
-    let normalized = normalize();
 
     let morph = super::morphology(&ctx.data_dir, None)?;
-    let runs = timed(repeat, || {
+    let (runs, _morphemes) = timed(repeat, || {
         Ok(normalized
             .iter()
             .map(|x| morph.analyze(x).len())
@@ -151,7 +163,7 @@ pub fn run(
     if with_sentiment {
         let model = super::load_model(model_name)?;
         let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
-        let runs = timed(repeat, || {
+        let (runs, ()) = timed(repeat, || {
             for chunk in refs.chunks(1024) {
                 model
                     .predict_batch(chunk)
@@ -215,4 +227,32 @@ pub fn run(
         stages,
         peak_rss_mb: peak_rss_mb(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_report_their_median_and_best() {
+        let odd = timing_of_runs("s", &[3.0, 1.0, 2.0], 6, 12);
+        assert_eq!((odd.runs, odd.seconds), (3, 2.0));
+        assert_eq!((odd.docs_per_second, odd.best_docs_per_second), (3.0, 6.0));
+        let even = timing_of_runs("s", &[4.0, 1.0, 2.0, 3.0], 5, 5);
+        assert_eq!(even.seconds, 2.5);
+        assert_eq!(even.chars_per_second, 2.0);
+    }
+
+    #[test]
+    fn timed_runs_at_least_once_and_returns_the_last_output() {
+        let mut calls = 0;
+        let (runs, last) = timed(0, || {
+            calls += 1;
+            Ok(calls)
+        })
+        .unwrap();
+        assert_eq!((runs.len(), last), (1, 1));
+        let (runs, last) = timed(3, || Ok(runs.len())).unwrap();
+        assert_eq!((runs.len(), last), (3, 1));
+    }
 }
