@@ -489,8 +489,10 @@ impl Simd for Portable {
             let bv: &[f32; 8] = b[t * ldb..t * ldb + 8].try_into().expect("8 columns");
             for (row, acc) in a.iter().zip(acc.iter_mut()) {
                 let av = row[t];
+                // Not `mul_add`: without FMA in the target (x86 before Haswell) that is a
+                // call to libm's software `fmaf` for every term.
                 for (s, &bl) in acc.iter_mut().zip(bv) {
-                    *s = av.mul_add(bl, *s);
+                    *s += av * bl;
                 }
             }
         }
@@ -891,7 +893,9 @@ mod tests {
                     .iter()
                     .zip(got)
                     .fold(0f32, |m, (w, g)| m.max((w - g).abs()));
-                assert!(worst < 1e-5, "{act:?} h {h}: max |diff| {worst}");
+                // Rounding only (FMA or not, a reciprocal estimate in GELU): the bound of the
+                // candle test.
+                assert!(worst < 1e-4, "{act:?} h {h}: max |diff| {worst}");
             }
         }
     }
