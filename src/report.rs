@@ -173,9 +173,22 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
         .map_or_else(String::new, |w| format!(", n-gram weight {w}"));
     writeln!(
         out,
-        "model: {} ({}{ngram})  data: {}  scheme: {}  n = {}",
-        r.model, r.precision, r.data, r.scheme, r.n
+        "model: {} ({}{ngram})  data: {}  scheme: {}  n = {}{}",
+        r.model,
+        r.precision,
+        r.data,
+        r.scheme,
+        r.n,
+        if r.skipped > 0 {
+            format!(
+                " ({} rows left out: neutral under binary, or no readable label)",
+                r.skipped
+            )
+        } else {
+            String::new()
+        }
     )?;
+    writeln!(out, "labels    {}", r.label_coding)?;
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;
     writeln!(out, "macro-F1  {:.4}", r.macro_f1)?;
     writeln!(out, "ECE       {:.4} (15 bins)", r.ece)?;

@@ -558,3 +558,40 @@ fn ngram_companion_is_used_and_helps_on_held_out_reviews() {
     assert!(mixed["ngram_weight"].as_f64().unwrap() > 0.0, "{mixed}");
     assert!(alone["ngram_weight"].is_null(), "{alone}");
 }
+
+/// A three-class file coded 0/1/2 is scored as three classes, not as a 0/1 binary file whose
+/// 2s are unreadable: the same rows with words and with codes give the same report.
+#[test]
+fn eval_reads_class_codes_by_the_whole_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let words = std::fs::read_to_string(repo("corpora/eval/sentiment-mini.tsv")).unwrap();
+    let mut lines = words.lines();
+    let mut coded = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let (rest, label) = line.rsplit_once('\t').unwrap();
+        let code = ["negative", "neutral", "positive"]
+            .iter()
+            .position(|&l| l == label)
+            .unwrap();
+        coded.push_str(&format!("{rest}\t{code}\n"));
+    }
+    let path = dir.path().join("coded.tsv");
+    std::fs::write(&path, coded).unwrap();
+    let by_code = json_report(
+        sori()
+            .args(["eval", "sentiment", "--json", "--data"])
+            .arg(&path),
+    );
+    let by_word = eval_mini(&[]);
+    assert_eq!(by_code["label_coding"], "0 negative, 1 neutral, 2 positive");
+    assert_eq!(by_code["n"], 60);
+    assert_eq!(by_code["confusion"], by_word["confusion"]);
+
+    // Ratings given without --scheme stars are refused, naming the file and column.
+    std::fs::write(&path, "text\tlabel\n좋아요\t5\n별로\t1\n").unwrap();
+    let err = eval_failure(&["--data".as_ref(), path.as_os_str()]);
+    assert!(
+        err.contains("coded.tsv, column `label`") && err.contains("--scheme stars"),
+        "{err}"
+    );
+}

@@ -25,6 +25,8 @@ pub struct EvalReport {
     pub ngram_weight: Option<f32>,
     pub data: String,
     pub scheme: String,
+    /// How the label column was read (see [`LabelCoding`]).
+    pub label_coding: String,
     pub n: usize,
     /// Rows left out: neutral gold labels under `binary`, unreadable labels (counted, not hidden).
     pub skipped: usize,
@@ -87,30 +89,101 @@ impl Scheme {
     }
 }
 
-/// Gold class index (0 negative, 1 neutral, 2 positive) of a label cell.
-pub fn gold_class(raw: &str, scheme: Scheme, stars_max: f64) -> Option<usize> {
-    let v = raw.trim().to_lowercase();
-    if scheme == Scheme::Stars {
-        let s: f64 = v.parse().ok()?;
-        // Five-point scales: 1-2 / 3 / 4-5. Ten-point: 1-4 / 5-7 / 8-10.
-        return Some(if stars_max <= 5.0 {
-            if s <= 2.0 {
-                0
-            } else if s < 4.0 {
-                1
-            } else {
-                2
+/// How the label column codes the classes. Read from the whole column before any row is
+/// scored: a `1` is positive in a 0/1 file but neutral in a 0/1/2 one, and guessing per cell
+/// would score a three-class benchmark as a wrong binary one without a word of warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelCoding {
+    /// negative / neutral / positive (neg / neu / pos, 부정 / 중립 / 긍정); any numbers are 0/1.
+    Words,
+    ZeroOneTwo,
+    MinusOneZeroOne,
+    /// `--scheme stars`, ratings up to 5: 1-2 / 3 / 4-5.
+    FiveStars,
+    /// `--scheme stars`, ratings up to 10: 1-4 / 5-7 / 8-10.
+    TenStars,
+}
+
+impl LabelCoding {
+    /// `column` names the column in errors ("FILE, column `label`").
+    pub fn detect<'a>(
+        labels: impl Iterator<Item = &'a str>,
+        scheme: Scheme,
+        column: &str,
+    ) -> Result<Self, Error> {
+        let mut numbers = Vec::new();
+        let mut words = false;
+        for l in labels {
+            match l.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() => numbers.push(v),
+                _ => words |= word_class(l).is_some(),
             }
-        } else if s <= 4.0 {
-            0
-        } else if s < 8.0 {
-            1
-        } else {
-            2
-        });
+        }
+        let max = numbers.iter().copied().fold(f64::MIN, f64::max);
+        if scheme == Scheme::Stars {
+            return match max {
+                m if m <= 5.0 => Ok(LabelCoding::FiveStars),
+                m if m <= 10.0 => Ok(LabelCoding::TenStars),
+                m => Err(crate::error::bad_argument(
+                    format!("{column}: --scheme stars reads ratings of 1-5 or 1-10, not {m}"),
+                    "rescale the ratings to 1-5 or 1-10, or label the rows negative / neutral / positive",
+                )),
+            };
+        }
+        let within = |set: &[f64]| numbers.iter().all(|v| set.contains(v));
+        if numbers.is_empty() || within(&[0.0, 1.0]) {
+            return Ok(LabelCoding::Words);
+        }
+        if within(&[0.0, 1.0, 2.0]) && !words {
+            return Ok(LabelCoding::ZeroOneTwo);
+        }
+        if within(&[-1.0, 0.0, 1.0]) && !words {
+            return Ok(LabelCoding::MinusOneZeroOne);
+        }
+        Err(crate::error::bad_argument(
+            format!(
+                "{column} holds numbers up to {max} that are not class codes (0/1, 0/1/2 or -1/0/1){}",
+                if words { ", next to class names" } else { "" }
+            ),
+            "for ratings use --scheme stars; otherwise label the rows negative / neutral / positive",
+        ))
     }
-    match v.as_str() {
-        "negative" | "neg" | "부정" | "0" | "-1" => Some(0),
+
+    /// Gold class index (0 negative, 1 neutral, 2 positive) of a label cell.
+    pub fn class(self, raw: &str) -> Option<usize> {
+        let v = raw.trim();
+        let number = || v.parse::<f64>().ok();
+        match self {
+            LabelCoding::Words => word_class(v),
+            LabelCoding::ZeroOneTwo => number().map(|n| n as usize),
+            LabelCoding::MinusOneZeroOne => number().map(|n| (n + 1.0) as usize),
+            LabelCoding::FiveStars => number().map(|s| match s {
+                s if s <= 2.0 => 0,
+                s if s < 4.0 => 1,
+                _ => 2,
+            }),
+            LabelCoding::TenStars => number().map(|s| match s {
+                s if s <= 4.0 => 0,
+                s if s < 8.0 => 1,
+                _ => 2,
+            }),
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            LabelCoding::Words => "negative / neutral / positive (0 negative, 1 positive)",
+            LabelCoding::ZeroOneTwo => "0 negative, 1 neutral, 2 positive",
+            LabelCoding::MinusOneZeroOne => "-1 negative, 0 neutral, 1 positive",
+            LabelCoding::FiveStars => "stars 1-2 negative, 3 neutral, 4-5 positive",
+            LabelCoding::TenStars => "ratings 1-4 negative, 5-7 neutral, 8-10 positive",
+        }
+    }
+}
+
+fn word_class(raw: &str) -> Option<usize> {
+    match raw.trim().to_lowercase().as_str() {
+        "negative" | "neg" | "부정" | "0" => Some(0),
         "neutral" | "neu" | "중립" => Some(1),
         "positive" | "pos" | "긍정" | "1" => Some(2),
         _ => None,
@@ -164,13 +237,11 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
             _ => skipped += 1,
         }
     }
-    let stars_max = cells
-        .iter()
-        .filter_map(|c| c.2.trim().parse::<f64>().ok())
-        .fold(0.0f64, f64::max);
+    let column = format!("{}, column `{}`", input.name, req.label_col);
+    let coding = LabelCoding::detect(cells.iter().map(|c| c.2.as_str()), scheme, &column)?;
     let mut kept = Vec::new();
     for (line, text, label, group) in cells {
-        match gold_class(&label, scheme, stars_max) {
+        match coding.class(&label) {
             Some(1) if scheme == Scheme::Binary => skipped += 1,
             Some(gold) => kept.push(Labelled {
                 line,
@@ -263,6 +334,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         ngram_weight: model.ngram_weight(),
         data: req.data.display().to_string(),
         scheme: req.scheme.clone(),
+        label_coding: coding.describe().to_owned(),
         n: kept.len(),
         skipped,
         accuracy: confusion.accuracy(),
@@ -343,4 +415,51 @@ fn write_misread(
         path: path.display().to_string(),
         rows: rows.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coding(labels: &[&str], scheme: Scheme) -> Result<LabelCoding, Error> {
+        LabelCoding::detect(labels.iter().copied(), scheme, "t.tsv, column `label`")
+    }
+
+    fn classes(labels: &[&str], scheme: Scheme) -> Vec<Option<usize>> {
+        let c = coding(labels, scheme).unwrap();
+        labels.iter().map(|l| c.class(l)).collect()
+    }
+
+    #[test]
+    fn numeric_labels_are_read_by_the_whole_column() {
+        let (n, u, p) = (Some(0), Some(1), Some(2));
+        assert_eq!(classes(&["0", "1", "1"], Scheme::Three), [n, p, p]);
+        assert_eq!(classes(&["0", "1", "2"], Scheme::Three), [n, u, p]);
+        assert_eq!(classes(&["-1", "0", "1"], Scheme::Three), [n, u, p]);
+        assert_eq!(classes(&["-1", "1"], Scheme::Binary), [n, p]);
+        assert_eq!(
+            classes(&["부정", "neutral", "POS", "0", "?"], Scheme::Three),
+            [n, u, p, n, None]
+        );
+        assert_eq!(classes(&["1", "3", "5"], Scheme::Stars), [n, u, p]);
+        assert_eq!(classes(&["1", "5", "7", "8"], Scheme::Stars), [n, u, u, p]);
+    }
+
+    #[test]
+    fn numbers_that_are_not_class_codes_are_refused_with_a_hint() {
+        let err = coding(&["1", "4", "5"], Scheme::Three)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.tsv, column `label`") && err.contains("5"),
+            "{err}"
+        );
+        let Error::User(UserError::BadArgument { hint, .. }) =
+            coding(&["2", "positive"], Scheme::Three).unwrap_err()
+        else {
+            panic!("a user error");
+        };
+        assert!(hint.contains("--scheme stars"), "{hint}");
+        assert!(coding(&["1", "100"], Scheme::Stars).is_err());
+    }
 }
