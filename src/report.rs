@@ -181,7 +181,7 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
         r.n,
         if r.skipped > 0 {
             format!(
-                " ({} rows left out: neutral under binary, or no readable label)",
+                " (left out: {}, for an empty text, an unreadable label or, under binary, a neutral one)",
                 r.skipped
             )
         } else {

@@ -28,7 +28,8 @@ pub struct EvalReport {
     /// How the label column was read (see [`LabelCoding`]).
     pub label_coding: String,
     pub n: usize,
-    /// Rows left out: neutral gold labels under `binary`, unreadable labels (counted, not hidden).
+    /// Rows left out: empty texts, unreadable labels, neutral gold labels under `binary`
+    /// (counted, not hidden).
     pub skipped: usize,
     pub accuracy: f64,
     pub macro_f1: f64,
