@@ -155,7 +155,12 @@ impl LabelCoding {
         let v = raw.trim();
         let number = || v.parse::<f64>().ok();
         match self {
-            LabelCoding::Words => word_class(v),
+            // Numbers as numbers: pandas writes a 0/1 column with a gap in it as 0.0 / 1.0.
+            LabelCoding::Words => word_class(v).or_else(|| match number() {
+                Some(0.0) => Some(0),
+                Some(1.0) => Some(2),
+                _ => None,
+            }),
             LabelCoding::ZeroOneTwo => number().map(|n| n as usize),
             LabelCoding::MinusOneZeroOne => number().map(|n| (n + 1.0) as usize),
             LabelCoding::FiveStars => number().map(|s| match s {
@@ -184,9 +189,9 @@ impl LabelCoding {
 
 fn word_class(raw: &str) -> Option<usize> {
     match raw.trim().to_lowercase().as_str() {
-        "negative" | "neg" | "부정" | "0" => Some(0),
+        "negative" | "neg" | "부정" => Some(0),
         "neutral" | "neu" | "중립" => Some(1),
-        "positive" | "pos" | "긍정" | "1" => Some(2),
+        "positive" | "pos" | "긍정" => Some(2),
         _ => None,
     }
 }
@@ -435,7 +440,9 @@ mod tests {
     fn numeric_labels_are_read_by_the_whole_column() {
         let (n, u, p) = (Some(0), Some(1), Some(2));
         assert_eq!(classes(&["0", "1", "1"], Scheme::Three), [n, p, p]);
+        assert_eq!(classes(&["0.0", "1.0", "1"], Scheme::Binary), [n, p, p]);
         assert_eq!(classes(&["0", "1", "2"], Scheme::Three), [n, u, p]);
+        assert_eq!(classes(&["0.0", "2.0", "1"], Scheme::Three), [n, p, u]);
         assert_eq!(classes(&["-1", "0", "1"], Scheme::Three), [n, u, p]);
         assert_eq!(classes(&["-1", "1"], Scheme::Binary), [n, p]);
         assert_eq!(
