@@ -97,7 +97,9 @@ impl Scheme {
 pub enum LabelCoding {
     /// negative / neutral / positive (neg / neu / pos, 부정 / 중립 / 긍정); any numbers are 0/1.
     Words,
+    /// 0 negative, 1 neutral, 2 positive.
     ZeroOneTwo,
+    /// -1 negative, 0 neutral, 1 positive (also a binary -1 / 1 column).
     MinusOneZeroOne,
     /// `--scheme stars`, ratings up to 5: 1-2 / 3 / 4-5.
     FiveStars,
