@@ -155,7 +155,9 @@ struct EvalSentimentArgs {
     text_col: String,
     #[arg(long, default_value = "label")]
     label_col: String,
-    /// binary: negative/positive (neutral rows dropped); three: all classes; stars: 1-5 or 1-10 ratings mapped to classes.
+    /// binary: negative/positive (neutral rows dropped); three: all classes; stars: 1-5 or 1-10
+    /// ratings mapped to classes (1-2 / 3 / 4-5, 1-4 / 5-7 / 8-10); stars-binary: the same with
+    /// the middle ratings dropped and the rest scored as binary.
     #[arg(long, default_value = "three")]
     scheme: String,
     /// `default` (= `accurate`, 6 layers, built in), `fast` (4 layers, models/sentiment-fast)

@@ -587,6 +587,34 @@ fn eval_reads_class_codes_by_the_whole_column() {
     assert_eq!(by_code["n"], 60);
     assert_eq!(by_code["confusion"], by_word["confusion"]);
 
+    // The same rows as 1 / 3 / 5 stars, scored as binary with the 3s left out.
+    let stars: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match (i, line.rsplit_once('\t')) {
+            (0, _) | (_, None) => format!("{line}\n"),
+            (_, Some((rest, code))) => format!("{rest}\t{}\n", 1 + 2 * code.parse::<u8>().unwrap()),
+        })
+        .collect();
+    std::fs::write(&path, stars).unwrap();
+    let by_stars = json_report(
+        sori()
+            .args([
+                "eval",
+                "sentiment",
+                "--json",
+                "--scheme",
+                "stars-binary",
+                "--data",
+            ])
+            .arg(&path),
+    );
+    let binary = eval_mini(&["--scheme", "binary"]);
+    assert_eq!(by_stars["n"], 40);
+    assert_eq!(by_stars["skipped"], 20);
+    assert_eq!(by_stars["confusion"], binary["confusion"]);
+
     // Ratings given without --scheme stars are refused, naming the file and column.
     std::fs::write(&path, "text\tlabel\n좋아요\t5\n별로\t1\n").unwrap();
     let err = eval_failure(&["--data".as_ref(), path.as_os_str()]);

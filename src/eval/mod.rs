@@ -74,6 +74,9 @@ pub enum Scheme {
     Binary,
     Three,
     Stars,
+    /// Ratings as with `Stars`, the middle ones left out and the rest scored as `Binary`: how
+    /// star-rated review benchmarks are usually reported.
+    StarsBinary,
 }
 
 impl Scheme {
@@ -82,11 +85,21 @@ impl Scheme {
             "binary" => Ok(Scheme::Binary),
             "three" => Ok(Scheme::Three),
             "stars" => Ok(Scheme::Stars),
+            "stars-binary" => Ok(Scheme::StarsBinary),
             _ => Err(crate::error::bad_argument(
                 format!("unknown scheme `{s}`"),
-                "use --scheme binary, three or stars",
+                "use --scheme binary, three, stars or stars-binary",
             )),
         }
+    }
+
+    /// Negative against positive, neutral gold rows left out.
+    fn is_binary(self) -> bool {
+        matches!(self, Scheme::Binary | Scheme::StarsBinary)
+    }
+
+    fn reads_ratings(self) -> bool {
+        matches!(self, Scheme::Stars | Scheme::StarsBinary)
     }
 }
 
@@ -123,7 +136,7 @@ impl LabelCoding {
             }
         }
         let max = numbers.iter().copied().fold(f64::MIN, f64::max);
-        if scheme == Scheme::Stars {
+        if scheme.reads_ratings() {
             return match max {
                 m if m <= 5.0 => Ok(LabelCoding::FiveStars),
                 m if m <= 10.0 => Ok(LabelCoding::TenStars),
@@ -250,7 +263,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     let mut kept = Vec::new();
     for (line, text, label, group) in cells {
         match coding.class(&label) {
-            Some(1) if scheme == Scheme::Binary => skipped += 1,
+            Some(1) if scheme.is_binary() => skipped += 1,
             Some(gold) => kept.push(Labelled {
                 line,
                 text,
@@ -297,16 +310,17 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     bar.finish_and_clear();
     let docs_per_second = refs.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
 
-    let labels: Vec<&str> = match scheme {
-        Scheme::Binary => vec!["negative", "positive"],
-        _ => vec!["negative", "neutral", "positive"],
+    let labels: Vec<&str> = if scheme.is_binary() {
+        vec!["negative", "positive"]
+    } else {
+        vec!["negative", "neutral", "positive"]
     };
     let mut confusion = Confusion::new(labels.iter().copied());
     let mut by_group: BTreeMap<&str, Confusion> = BTreeMap::new();
     let mut confidence = Vec::with_capacity(scores.len());
     let mut correct = Vec::with_capacity(scores.len());
     let mut misread = Vec::new();
-    let idx = |c: usize| if scheme == Scheme::Binary { c / 2 } else { c };
+    let idx = |c: usize| if scheme.is_binary() { c / 2 } else { c };
     for (s, row) in scores.iter().zip(&kept) {
         let (pred, conf) = predicted_class(s, scheme);
         confusion.add(idx(row.gold), idx(pred));
@@ -359,28 +373,21 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
 
 /// The class a score picks under the scheme, and the confidence the calibration check uses.
 fn predicted_class(s: &crate::analyze::sentiment::SentimentScore, scheme: Scheme) -> (usize, f64) {
-    match scheme {
-        // Binary: the model's neutral mass is set aside and the rest renormalized.
-        Scheme::Binary => {
-            let (n, p) = (s.probs[0], s.probs[2]);
-            let pos = p >= n;
-            (
-                if pos { 2 } else { 0 },
-                (n.max(p) / (n + p).max(1e-9)) as f64,
-            )
-        }
-        _ => {
-            let (i, p) = s
-                .probs
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f32::MIN),
-                    |best, (i, &p)| if p > best.1 { (i, p) } else { best },
-                );
-            (i, p as f64)
-        }
+    if scheme.is_binary() {
+        // The model's neutral mass is set aside and the rest renormalized.
+        let (n, p) = (s.probs[0], s.probs[2]);
+        let pos = p >= n;
+        return (
+            if pos { 2 } else { 0 },
+            (n.max(p) / (n + p).max(1e-9)) as f64,
+        );
     }
+    let (i, p) =
+        s.probs.iter().enumerate().fold(
+            (0, f32::MIN),
+            |best, (i, &p)| if p > best.1 { (i, p) } else { best },
+        );
+    (i, p as f64)
 }
 
 fn misread_file_error(path: &Path, e: std::io::Error) -> Error {
@@ -453,6 +460,7 @@ mod tests {
         );
         assert_eq!(classes(&["1", "3", "5"], Scheme::Stars), [n, u, p]);
         assert_eq!(classes(&["1", "5", "7", "8"], Scheme::Stars), [n, u, u, p]);
+        assert_eq!(classes(&["2", "3", "4"], Scheme::StarsBinary), [n, u, p]);
     }
 
     #[test]
