@@ -623,3 +623,38 @@ fn eval_reads_class_codes_by_the_whole_column() {
         "{err}"
     );
 }
+
+/// The text report says how the labels were read and how many rows were left out and why.
+#[test]
+fn eval_text_report_names_the_label_coding_and_the_rows_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stars.tsv");
+    std::fs::write(
+        &path,
+        "text\tlabel\n정말 좋아요\t5\n\t1\n최악이에요\t1\n그냥 그래요\t3\n",
+    )
+    .unwrap();
+    let out = sori()
+        .args([
+            "eval",
+            "sentiment",
+            "-q",
+            "--scheme",
+            "stars-binary",
+            "--data",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("n = 2 (left out: 2,"), "{text}");
+    assert!(
+        text.contains("labels    stars 1-2 negative, 3 neutral, 4-5 positive"),
+        "{text}"
+    );
+}
