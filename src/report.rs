@@ -44,6 +44,11 @@ pub fn ingest_summary(out: &mut impl Write, s: &IngestSummary) -> Result<(), Err
         s.total(|f| f.quarantined),
         s.total(|f| f.empty_answers),
     )?;
+    for f in &s.files {
+        if let Some(encoding) = f.encoding {
+            writeln!(out, "{}: read as {encoding}, decoded to UTF-8", f.file)?;
+        }
+    }
     for f in s.files.iter().filter(|f| f.quarantine_file.is_some()) {
         writeln!(
             out,
@@ -188,6 +193,9 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
             String::new()
         }
     )?;
+    if r.encoding != "UTF-8" {
+        writeln!(out, "encoding  {} (decoded to UTF-8)", r.encoding)?;
+    }
     writeln!(out, "labels    {}", r.label_coding)?;
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;
     writeln!(out, "macro-F1  {:.4}", r.macro_f1)?;

@@ -154,3 +154,38 @@ fn duplicates_are_flagged_not_deleted() {
     assert!(!dup.contains(&"t:d1".to_string()) && !near.contains(&"t:d1".to_string()));
     assert!(!dup.contains(&"t:d4".to_string()) && !near.contains(&"t:d4".to_string()));
 }
+
+/// Korean Excel saves "CSV" as CP949; before, every Korean row of such a file was quarantined
+/// as invalid UTF-8.
+#[test]
+fn a_korean_excel_csv_in_cp949_is_ingested_like_its_utf8_twin() {
+    // CP949 has no emoji.
+    let utf8 = std::fs::read_to_string(fixture("reviews.csv"))
+        .unwrap()
+        .replace('👍', "");
+    let (cp949, _, unmappable) = encoding_rs::EUC_KR.encode(&utf8);
+    assert!(!unmappable);
+    let (dir, twin_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let excel = dir.path().join("reviews.csv");
+    std::fs::write(&excel, &cp949).unwrap();
+    let twin = twin_dir.path().join("reviews.csv");
+    std::fs::write(&twin, &utf8).unwrap();
+
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (from_utf8, from_cp949) = (ctx(a.path()), ctx(b.path()));
+    let s = ingest(&from_cp949, &excel);
+    assert_eq!(s.files[0].encoding, Some("CP949"));
+    assert_eq!(s.files[0].quarantined, 0, "{:?}", s.files[0]);
+    assert_eq!(s.total(|f| f.ingested_new), 12);
+    let mut summary = Vec::new();
+    sori::report::ingest_summary(&mut summary, &s).unwrap();
+    let summary = String::from_utf8(summary).unwrap();
+    assert!(summary.contains("reviews.csv: read as CP949"), "{summary}");
+
+    assert_eq!(ingest(&from_utf8, &twin).files[0].encoding, None);
+    for q in ["결제", "배송", "로그인"] {
+        let hits = ids(&from_cp949, q);
+        assert!(!hits.is_empty(), "{q}");
+        assert_eq!(hits, ids(&from_utf8, q), "{q}");
+    }
+}

@@ -658,3 +658,32 @@ fn eval_text_report_names_the_label_coding_and_the_rows_left_out() {
         "{text}"
     );
 }
+
+/// A benchmark saved from Korean Excel (CP949, or UTF-16 "Unicode text") scores as its UTF-8
+/// original does.
+#[test]
+fn eval_reads_cp949_and_utf16_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("corpora/eval/sentiment-mini.tsv")).unwrap();
+    let (cp949, _, unmappable) = encoding_rs::EUC_KR.encode(&text);
+    assert!(!unmappable);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let by_utf8 = eval_mini(&[]);
+    assert_eq!(by_utf8["encoding"], "UTF-8");
+    for (name, bytes, encoding) in [
+        ("cp949.tsv", cp949.into_owned(), "CP949"),
+        ("utf16.tsv", utf16, "UTF-16LE"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let report = json_report(
+            sori()
+                .args(["eval", "sentiment", "--json", "--data"])
+                .arg(&path),
+        );
+        assert_eq!(report["encoding"], encoding);
+        assert_eq!(report["n"], 60);
+        assert_eq!(report["confusion"], by_utf8["confusion"], "{name}");
+    }
+}

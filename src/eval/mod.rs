@@ -24,6 +24,8 @@ pub struct EvalReport {
     /// Weight of the character n-gram companion mixed into the sentiment; None without one.
     pub ngram_weight: Option<f32>,
     pub data: String,
+    /// The data file's text encoding ("UTF-8", "CP949", "UTF-16LE", ...).
+    pub encoding: String,
     pub scheme: String,
     /// How the label column was read (see [`LabelCoding`]).
     pub label_coding: String,
@@ -219,6 +221,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         Format::from_path(&req.data).or(Some(Format::Tsv)),
     )?;
     let rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
+    let encoding = rows.encoding;
     let named = [
         (Some(&req.text_col), "--text-col"),
         (Some(&req.label_col), "--label-col"),
@@ -355,6 +358,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         precision: model.precision().to_owned(),
         ngram_weight: model.ngram_weight(),
         data: req.data.display().to_string(),
+        encoding: encoding.name().to_owned(),
         scheme: req.scheme.clone(),
         label_coding: coding.describe().to_owned(),
         n: kept.len(),

@@ -2,6 +2,7 @@
 //! normalization or the index; it only reads, maps and validates.
 
 pub mod dates;
+pub mod encoding;
 pub mod mapping;
 pub mod quarantine;
 pub mod reader;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
 
+use super::encoding::{TextEncoding, Utf8Reader};
 use super::mapping::Format;
 use super::Rejection;
 
@@ -19,15 +20,24 @@ pub struct Row {
 
 pub struct Rows {
     pub header: Vec<String>,
+    /// What the file was decoded from (rows are always UTF-8).
+    pub encoding: TextEncoding,
     pub rows: Box<dyn Iterator<Item = Result<Row, Rejection>>>,
 }
 
 pub fn read(input: Box<dyn Read>, format: Format, file: &str) -> std::io::Result<Rows> {
-    match format {
+    let input = Utf8Reader::new(input)?;
+    let encoding = input.encoding();
+    if encoding != TextEncoding::Utf8 {
+        tracing::info!(file, encoding = encoding.name(), "decoding to UTF-8");
+    }
+    let input: Box<dyn Read> = Box::new(input);
+    let rows = match format {
         Format::Csv => delimited(input, b',', file),
         Format::Tsv => delimited(input, b'\t', file),
         Format::Jsonl => jsonl(input, file),
-    }
+    }?;
+    Ok(Rows { encoding, ..rows })
 }
 
 fn delimited(input: Box<dyn Read>, delimiter: u8, file: &str) -> std::io::Result<Rows> {
@@ -101,6 +111,7 @@ fn delimited(input: Box<dyn Read>, delimiter: u8, file: &str) -> std::io::Result
     });
     Ok(Rows {
         header,
+        encoding: TextEncoding::Utf8,
         rows: Box::new(rows),
     })
 }
@@ -130,15 +141,16 @@ fn convert(
             Ok(v) => {
                 values.insert(name.clone(), v.to_owned());
             }
-            Err(_) => {
-                return Err(Rejection::new(
-                    file,
-                    line,
-                    Some(name.clone()),
-                    "invalid UTF-8 (is the file EUC-KR/CP949? convert it with `iconv -f cp949 -t utf-8`)".into(),
-                    Some(lossy_row(&rec)),
-                ))
-            }
+            Err(_) => return Err(Rejection::new(
+                file,
+                line,
+                Some(name.clone()),
+                "invalid UTF-8 (the start of the file is UTF-8, so this line, written in another \
+                     encoding, cannot be read; convert the whole file to one encoding, e.g. \
+                     `iconv -f cp949 -t utf-8` for the CP949 part)"
+                    .into(),
+                Some(lossy_row(&rec)),
+            )),
         }
     }
     Ok(Row { line, values })
@@ -299,6 +311,7 @@ fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<Rows> {
     });
     Ok(Rows {
         header,
+        encoding: TextEncoding::Utf8,
         rows: Box::new(rows),
     })
 }
@@ -325,12 +338,43 @@ mod tests {
 
     #[test]
     fn invalid_utf8_names_line_and_field() {
-        let data: &'static [u8] = b"id,text\n1,ok\n2,\xb9\xe8\xbc\xdb\n";
+        // Latin-1 "café": neither UTF-8 nor Korean CP949, so the file is read as UTF-8.
+        let data: &'static [u8] = b"id,text\n1,ok\n2,caf\xe9\n";
         let (_, r) = rows(data, Format::Csv);
         let rej = r[1].clone().unwrap_err();
         assert_eq!(rej.line, 3);
         assert_eq!(rej.field.as_deref(), Some("text"));
         assert!(rej.reason.contains("UTF-8"));
+    }
+
+    #[test]
+    fn a_cp949_file_is_decoded() {
+        // "배송" in CP949, as Korean Excel saves a CSV.
+        let data: &'static [u8] = b"id,text\n1,ok\n2,\xb9\xe8\xbc\xdb\n";
+        let read = read(Box::new(data), Format::Csv, "x.csv").unwrap();
+        assert_eq!(read.encoding, TextEncoding::Cp949);
+        let r: Vec<_> = read.rows.collect();
+        assert_eq!(r[1].as_ref().unwrap().values["text"], "배송");
+        assert_eq!(r[1].as_ref().unwrap().line, 3);
+    }
+
+    #[test]
+    fn a_cp949_line_after_a_utf8_start_is_rejected_with_its_line() {
+        let mut data = "id,text\n".as_bytes().to_vec();
+        let filler = "1,배송이 빨라요\n";
+        let lines = crate::ingest::encoding::SNIFF_BYTES / filler.len() + 1;
+        for _ in 0..lines {
+            data.extend(filler.as_bytes());
+        }
+        data.extend(b"2,\xb9\xe8\xbc\xdb\n");
+        let r: Vec<_> = read(Box::new(std::io::Cursor::new(data)), Format::Csv, "x.csv")
+            .unwrap()
+            .rows
+            .collect();
+        assert_eq!(r.len(), lines + 1);
+        let rej = r[lines].clone().unwrap_err();
+        assert_eq!(rej.line, lines as u64 + 2);
+        assert!(rej.reason.contains("iconv -f cp949"), "{}", rej.reason);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::analyze::Pipeline;
 use crate::error::Error;
 use crate::index::{Existing, FeedbackIndex};
+use crate::ingest::encoding::TextEncoding;
 use crate::ingest::mapping::{Format, Mapping};
 use crate::ingest::quarantine::Quarantine;
 use crate::ingest::{reader, resolve_for, InputFile, Rejection, RowMapper};
@@ -44,6 +45,9 @@ pub struct FileSummary {
     /// Optional text columns left empty (an unanswered survey question); not records.
     pub empty_answers: u64,
     pub quarantine_file: Option<String>,
+    /// What the file was decoded from; absent for UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
 }
 
 impl FileSummary {
@@ -102,6 +106,7 @@ pub fn ingest(
             ..Default::default()
         };
         let rows = reader::read(input.open()?, input.format, &input.name)?;
+        fs.encoding = Some(rows.encoding.name()).filter(|_| rows.encoding != TextEncoding::Utf8);
         let resolved = resolve_for(
             input,
             &rows.header,

@@ -394,15 +394,3 @@ pub struct EvalRequest {
 pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<crate::eval::EvalReport, Error> {
     crate::eval::eval_sentiment(req, progress)
 }
-
-/// Reads a file of `BufRead` lines for commands that take stdin or files.
-pub fn open_lines(path: &str) -> Result<Box<dyn BufRead>, Error> {
-    if path == "-" {
-        return Ok(Box::new(std::io::BufReader::new(std::io::stdin())));
-    }
-    let f = std::fs::File::open(path).map_err(|e| UserError::UnreadableFile {
-        path: path.into(),
-        reason: e.to_string(),
-    })?;
-    Ok(Box::new(std::io::BufReader::new(f)))
-}

@@ -2,9 +2,10 @@
 //! as attributes.
 //!
 //! Format decisions:
-//! - UTF-8, with or without a BOM; comma-separated, or tab-separated when the header line has more
-//!   tabs than commas. A CP949/EUC-KR file (Excel's default "CSV" in Korean Windows) is refused
-//!   with a hint to re-save it, rather than loaded as mojibake.
+//! - UTF-8, with or without a BOM, or CP949 (Excel's default "CSV" in Korean Windows) or UTF-16
+//!   with a BOM, decoded by [`crate::ingest::encoding`]; comma-separated, or tab-separated when
+//!   the header line has more tabs than commas. Bytes that decode in none of them are refused
+//!   with the line, rather than loaded as mojibake.
 //! - Header names are matched after trimming, lower-casing ASCII and turning spaces and `-` into
 //!   `_`. The id column is the first of [`ID_COLUMNS`] present: `customer_id`, `customerid`,
 //!   `customer`, `id`, `고객id`, `고객_id`, `고객번호`, `회원id`, `회원번호` (so `Customer ID`
@@ -22,6 +23,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+
+use crate::ingest::encoding::Utf8Reader;
 
 /// Id column names, in order of preference (after header normalisation).
 pub const ID_COLUMNS: &[&str] = &[
@@ -71,14 +74,20 @@ pub struct LoadError {
     pub hint: String,
 }
 
+impl LoadError {
+    pub(super) fn unreadable(file: &str, e: &std::io::Error) -> Self {
+        LoadError {
+            file: file.to_owned(),
+            line: None,
+            message: format!("cannot read the file: {e}"),
+            hint: "check the path and permissions".into(),
+        }
+    }
+}
+
 pub fn load_customers(path: &Path) -> Result<Loaded, LoadError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| LoadError {
-        file: name.clone(),
-        line: None,
-        message: format!("cannot read the file: {e}"),
-        hint: "check the path and permissions".into(),
-    })?;
+    let file = File::open(path).map_err(|e| LoadError::unreadable(&name, &e))?;
     read_customers(file, &name)
 }
 
@@ -195,12 +204,13 @@ pub(super) struct Table<R: Read> {
     pub headers: Vec<String>,
     /// Normalised header names, unique.
     pub keys: Vec<String>,
-    reader: csv::Reader<BufReader<R>>,
+    reader: csv::Reader<BufReader<Utf8Reader<R>>>,
     record: csv::ByteRecord,
 }
 
 impl<R: Read> Table<R> {
     pub fn open(input: R, file: &str) -> Result<Self, LoadError> {
+        let input = Utf8Reader::new(input).map_err(|e| LoadError::unreadable(file, &e))?;
         let mut buffered = BufReader::with_capacity(64 * 1024, input);
         let delimiter = sniff_delimiter(&mut buffered);
         // Headers are read as an ordinary record so that their line and encoding are checked
@@ -289,8 +299,9 @@ impl<R: Read> Table<R> {
                 std::str::from_utf8(cell).map(str::to_owned).map_err(|_| {
                     self.error(
                         Some(line),
-                        "the file is not UTF-8",
-                        "Korean Excel saves CSV as CP949: re-save as \"CSV UTF-8\", or run iconv -f cp949 -t utf-8",
+                        "the file is not UTF-8 here",
+                        "its start read as UTF-8, so this line is in another encoding: convert \
+                         the whole file to one, e.g. re-save it from Excel as \"CSV UTF-8\"",
                     )
                 })
             })
@@ -385,6 +396,27 @@ mod tests {
     }
 
     #[test]
+    fn excel_exports_in_cp949_and_utf16_load() {
+        let csv = "고객번호,세그먼트,지역\nC001,VIP,서울\n";
+        let (cp949, _, _) = encoding_rs::EUC_KR.encode(csv);
+        // Excel's "Unicode text": UTF-16LE with a BOM, tab-separated.
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(
+            csv.replace(',', "\t")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        for bytes in [cp949.into_owned(), utf16] {
+            let loaded = read_customers(bytes.as_slice(), "고객.csv").unwrap();
+            let c = &loaded.customers;
+            assert_eq!(c.len(), 1);
+            assert_eq!(c[0].id, "C001");
+            assert_eq!(c[0].segments, vec!["VIP"]);
+            assert_eq!(c[0].attributes["지역"], "서울");
+        }
+    }
+
+    #[test]
     fn tab_separated_and_quoted_cells() {
         let loaded = load("customer_id\tsegment\tmemo\nC1\tVIP\t\"배송, 환불 문의\"\n");
         assert_eq!(loaded.customers[0].attributes["memo"], "배송, 환불 문의");
@@ -446,15 +478,14 @@ mod tests {
         let e = read_customers("".as_bytes(), "crm.csv").unwrap_err();
         assert_eq!(e.message, "the file is empty");
 
-        // "홍길동" in CP949.
-        let mut bytes = b"customer_id,name\nC1,".to_vec();
-        bytes.extend([0xC8, 0xAB, 0xB1, 0xE6, 0xB5, 0xBF, b'\n']);
+        // Latin-1 "café": neither UTF-8 nor Korean CP949.
+        let bytes = b"customer_id,name\nC1,caf\xe9\n";
         let e = read_customers(bytes.as_slice(), "crm.csv").unwrap_err();
         assert_eq!(
             (e.line, e.message.as_str()),
-            (Some(2), "the file is not UTF-8")
+            (Some(2), "the file is not UTF-8 here")
         );
-        assert!(e.hint.contains("CP949"));
+        assert!(e.hint.contains("CSV UTF-8"));
 
         let e = read_customers("customer_id,Tier,tier\n".as_bytes(), "crm.csv").unwrap_err();
         assert_eq!(e.message, "column `tier` appears twice in the header");

@@ -208,12 +208,7 @@ pub fn load_orders(path: &Path) -> Result<Orders, LoadError> {
 
 pub fn load_orders_with(path: &Path, columns: &OrderColumns) -> Result<Orders, LoadError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| LoadError {
-        file: name.clone(),
-        line: None,
-        message: format!("cannot read the file: {e}"),
-        hint: "check the path and permissions".into(),
-    })?;
+    let file = File::open(path).map_err(|e| LoadError::unreadable(&name, &e))?;
     read_orders(file, &name, columns)
 }
 
