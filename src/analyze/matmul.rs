@@ -13,6 +13,15 @@
 
 use candle_core::Tensor;
 
+/// `x.round_ties_even()` for `|x| < 2^22`. Baseline x86-64 has no rounding instruction, so
+/// `round_ties_even` outside an AVX function is a libm call per value; adding and removing
+/// 1.5 * 2^23 rounds in the FPU's default mode, which is to nearest even.
+#[inline(always)]
+pub(crate) fn round_ties_even_small(x: f32) -> f32 {
+    const SHIFT: f32 = 12_582_912.0;
+    (x + SHIFT) - SHIFT
+}
+
 /// Arithmetic used by the dense layers of the encoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
@@ -355,6 +364,8 @@ pub mod bf16 {
 pub mod int8 {
     use std::arch::x86_64::*;
 
+    use super::round_ties_even_small;
+
     /// Rows of the input per kernel call and 8-column vectors of output per row: 3 x 2 i32
     /// accumulators, two quads' 2 weight vectors each, two broadcast inputs, the ones and the
     /// products fit the 16 ymm registers. The kernel is bound by the two vector-multiply ports
@@ -411,18 +422,25 @@ pub mod int8 {
             let mut data = vec![0i8; panels * quads * NR * 4];
             let mut scales = vec![1f32; panels * NR];
             let mut sums = vec![0i32; panels * NR];
-            for col in 0..n {
-                let amax = (0..k)
-                    .map(|row| w[row * n + col].abs())
-                    .fold(0f32, f32::max);
-                let scale = column_scale(amax);
-                scales[col] = scale;
-                let (panel, c) = (col / NR, col % NR);
-                for row in 0..k {
-                    let q = (w[row * n + col] / scale)
-                        .round_ties_even()
-                        .clamp(-W_MAX as f32, W_MAX as f32) as i8;
-                    data[((panel * quads + row / 4) * NR + c) * 4 + row % 4] = q;
+            // Row by row, the order `w` is stored in: read by column, a weight matrix of a
+            // few MB missed the cache on every value, and packing was a third of model load.
+            let mut amax = vec![0f32; n];
+            for row in w.chunks_exact(n) {
+                for (a, &v) in amax.iter_mut().zip(row) {
+                    *a = a.max(v.abs());
+                }
+            }
+            for (scale, &a) in scales.iter_mut().zip(&amax) {
+                *scale = column_scale(a);
+            }
+            for (row, values) in w.chunks_exact(n).enumerate() {
+                let (quad, lane) = (row / 4, row % 4);
+                for (col, &v) in values.iter().enumerate() {
+                    let q =
+                        round_ties_even_small((v / scales[col]).clamp(-W_MAX as f32, W_MAX as f32))
+                            as i8;
+                    let (panel, c) = (col / NR, col % NR);
+                    data[((panel * quads + quad) * NR + c) * 4 + lane] = q;
                     sums[col] += i32::from(q);
                 }
             }
@@ -901,5 +919,22 @@ mod precision_tests {
         // A typo must not silently select an arithmetic: from_env warns and uses `fast`.
         assert_eq!(Precision::parse("fp32"), None);
         assert_eq!(Precision::parse("bf16"), None);
+    }
+}
+
+#[cfg(test)]
+mod rounding_tests {
+    use super::round_ties_even_small;
+
+    #[test]
+    fn the_shift_rounds_as_round_ties_even_does() {
+        // Halves (ties) both ways, values just off them, the weight clamp and exp's range.
+        let mut xs = vec![0.0f32, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 63.0, -63.0, 126.9];
+        xs.extend((-2_000..=2_000).map(|i| i as f32 * 0.0625));
+        xs.extend((-1_000..=1_000).map(|i| i as f32 * 0.127_3 + 0.000_1));
+        xs.extend([0.499_999_97, -0.499_999_97, 4_194_303.5, -4_194_303.5]);
+        for x in xs {
+            assert_eq!(round_ties_even_small(x), x.round_ties_even(), "{x}");
+        }
     }
 }

@@ -13,7 +13,7 @@
 //! word shorter than `n` yields itself once and no longer n-grams; counts become `1 + ln(tf)`,
 //! are multiplied by the idf and L2-normalised. Text is NFC-normalised and lowercased first.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
@@ -49,7 +49,9 @@ fn yes() -> bool {
 
 /// A fitted character n-gram TF-IDF + logistic regression sentiment model.
 pub struct NgramSentiment {
-    features: HashMap<Box<str>, u32>,
+    /// Fx, not SipHash: 300k keys are hashed at every model load and each n-gram of every
+    /// text at inference, and the keys are the model's own, not an attacker's.
+    features: FxHashMap<Box<str>, u32>,
     idf: Vec<f32>,
     /// `coef[j]`: the class weights (negative, neutral, positive) of feature `j`.
     coef: Vec<[f32; 3]>,
@@ -107,12 +109,14 @@ impl NgramSentiment {
             .map_err(|e| bad(format!("tensor vocab must be U8: {e}")))?;
         let vocab =
             std::str::from_utf8(&vocab_bytes).map_err(|e| bad(format!("vocab: not UTF-8: {e}")))?;
-        let features: HashMap<Box<str>, u32> = vocab
-            .split('\n')
-            .enumerate()
-            .map(|(j, g)| (g.into(), j as u32))
-            .collect();
         let n = vocab.split('\n').count();
+        let mut features = FxHashMap::with_capacity_and_hasher(n, Default::default());
+        features.extend(
+            vocab
+                .split('\n')
+                .enumerate()
+                .map(|(j, g)| (Box::<str>::from(g), j as u32)),
+        );
         if features.len() != n {
             return Err(bad(format!(
                 "vocab lists {n} n-grams but only {} distinct ones",
@@ -182,7 +186,7 @@ impl NgramSentiment {
         } else {
             text
         };
-        let mut counts: HashMap<u32, u32> = HashMap::new();
+        let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
         let mut padded: Vec<char> = Vec::new();
         let mut gram = String::new();
         for word in text.split(is_python_whitespace).filter(|w| !w.is_empty()) {
@@ -219,6 +223,8 @@ fn is_python_whitespace(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn grams_of(model: &NgramSentiment, text: &str) -> Vec<String> {
