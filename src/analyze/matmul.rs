@@ -929,7 +929,9 @@ mod rounding_tests {
     #[test]
     fn the_shift_rounds_as_round_ties_even_does() {
         // Halves (ties) both ways, values just off them, the weight clamp and exp's range.
-        let mut xs = vec![0.0f32, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 63.0, -63.0, 126.9];
+        let mut xs = vec![
+            0.0f32, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 63.0, -63.0, 126.9,
+        ];
         xs.extend((-2_000..=2_000).map(|i| i as f32 * 0.0625));
         xs.extend((-1_000..=1_000).map(|i| i as f32 * 0.127_3 + 0.000_1));
         xs.extend([0.499_999_97, -0.499_999_97, 4_194_303.5, -4_194_303.5]);
