@@ -13,7 +13,10 @@
 //! word shorter than `n` yields itself once and no longer n-grams; counts become `1 + ln(tf)`,
 //! are multiplied by the idf and L2-normalised. Text is NFC-normalised and lowercased first.
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
@@ -49,9 +52,7 @@ fn yes() -> bool {
 
 /// A fitted character n-gram TF-IDF + logistic regression sentiment model.
 pub struct NgramSentiment {
-    /// Fx, not SipHash: 300k keys are hashed at every model load and each n-gram of every
-    /// text at inference, and the keys are the model's own, not an attacker's.
-    features: FxHashMap<Box<str>, u32>,
+    features: Vocabulary,
     idf: Vec<f32>,
     /// `coef[j]`: the class weights (negative, neutral, positive) of feature `j`.
     coef: Vec<[f32; 3]>,
@@ -109,20 +110,8 @@ impl NgramSentiment {
             .map_err(|e| bad(format!("tensor vocab must be U8: {e}")))?;
         let vocab =
             std::str::from_utf8(&vocab_bytes).map_err(|e| bad(format!("vocab: not UTF-8: {e}")))?;
-        let n = vocab.split('\n').count();
-        let mut features = FxHashMap::with_capacity_and_hasher(n, Default::default());
-        features.extend(
-            vocab
-                .split('\n')
-                .enumerate()
-                .map(|(j, g)| (Box::<str>::from(g), j as u32)),
-        );
-        if features.len() != n {
-            return Err(bad(format!(
-                "vocab lists {n} n-grams but only {} distinct ones",
-                features.len()
-            )));
-        }
+        let features = Vocabulary::new(vocab).map_err(bad)?;
+        let n = features.len();
 
         let idf = floats(get("idf")?, "idf")?;
         let coef_flat = floats(get("coef")?, "coef")?;
@@ -200,7 +189,7 @@ impl NgramSentiment {
                 for start in 0..starts {
                     gram.clear();
                     gram.extend(&padded[start..(start + n).min(padded.len())]);
-                    if let Some(&j) = self.features.get(gram.as_str()) {
+                    if let Some(j) = self.features.get(&gram) {
                         *counts.entry(j).or_default() += 1;
                     }
                 }
@@ -212,6 +201,73 @@ impl NgramSentiment {
         let mut counts: Vec<(u32, u32)> = counts.into_iter().collect();
         counts.sort_unstable();
         counts
+    }
+}
+
+/// The n-gram vocabulary: one string and a table of feature ids looked up by the n-gram's
+/// text. 300,000 separately allocated keys in a SipHash map took a third of model load to
+/// build and another sixth to free at exit. Fx hashing is fine here: the keys are the model's
+/// own, and lookups with hostile text cannot grow the table.
+struct Vocabulary {
+    text: Box<str>,
+    /// `spans[j]`: the byte range of feature `j` in `text`.
+    spans: Vec<(u32, u32)>,
+    ids: HashTable<u32>,
+}
+
+impl Vocabulary {
+    /// Feature `j` is the `j`th line of `text`.
+    fn new(text: &str) -> Result<Self, String> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(format!("vocab of {} bytes is over 4 GiB", text.len()));
+        }
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for gram in text.split('\n') {
+            spans.push((start as u32, (start + gram.len()) as u32));
+            start += gram.len() + 1;
+        }
+        let mut v = Vocabulary {
+            text: text.into(),
+            ids: HashTable::with_capacity(spans.len()),
+            spans,
+        };
+        let mut repeats = 0;
+        for j in 0..v.spans.len() as u32 {
+            let gram = v.gram(j);
+            let hash = FxBuildHasher.hash_one(gram);
+            if v.ids.find(hash, |&i| v.gram(i) == gram).is_some() {
+                repeats += 1;
+                continue;
+            }
+            let Vocabulary { text, spans, ids } = &mut v;
+            ids.insert_unique(hash, j, |&i| {
+                let (s, e) = spans[i as usize];
+                FxBuildHasher.hash_one(&text[s as usize..e as usize])
+            });
+        }
+        if repeats > 0 {
+            return Err(format!(
+                "vocab lists {} n-grams but only {} distinct ones",
+                v.len(),
+                v.len() - repeats
+            ));
+        }
+        Ok(v)
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn gram(&self, j: u32) -> &str {
+        let (s, e) = self.spans[j as usize];
+        &self.text[s as usize..e as usize]
+    }
+
+    fn get(&self, gram: &str) -> Option<u32> {
+        let hash = FxBuildHasher.hash_one(gram);
+        self.ids.find(hash, |&j| self.gram(j) == gram).copied()
     }
 }
 
@@ -227,12 +283,27 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn the_vocabulary_finds_every_gram_and_refuses_repeats() {
+        let v = Vocabulary::new(" 꿀\n꿀잼\n잼 \na").unwrap();
+        assert_eq!(v.len(), 4);
+        for (j, g) in [" 꿀", "꿀잼", "잼 ", "a"].iter().enumerate() {
+            assert_eq!(v.get(g), Some(j as u32));
+            assert_eq!(v.gram(j as u32), *g);
+        }
+        assert_eq!(v.get("꿀"), None);
+        assert_eq!(v.get(""), None);
+        let Err(e) = Vocabulary::new("a\nb\na") else {
+            panic!("a repeated n-gram was accepted");
+        };
+        assert!(e.contains("3 n-grams but only 2 distinct"), "{e}");
+    }
+
     fn grams_of(model: &NgramSentiment, text: &str) -> Vec<String> {
-        let by_id: HashMap<u32, &str> = model.features.iter().map(|(g, &j)| (j, &**g)).collect();
         let mut out: Vec<String> = model
             .feature_counts(text)
             .into_iter()
-            .flat_map(|(j, c)| std::iter::repeat_n(by_id[&j].to_string(), c as usize))
+            .flat_map(|(j, c)| std::iter::repeat_n(model.features.gram(j).to_string(), c as usize))
             .collect();
         out.sort();
         out
@@ -241,11 +312,7 @@ mod tests {
     /// A model whose vocabulary is every n-gram listed, so features can be read back.
     fn toy(vocab: &[&str], min_n: usize, max_n: usize) -> NgramSentiment {
         NgramSentiment {
-            features: vocab
-                .iter()
-                .enumerate()
-                .map(|(j, g)| ((*g).into(), j as u32))
-                .collect(),
+            features: Vocabulary::new(&vocab.join("\n")).unwrap(),
             idf: vec![1.0; vocab.len()],
             coef: vec![[0.0; 3]; vocab.len()],
             intercept: [0.0; 3],
