@@ -56,6 +56,8 @@ pub enum UserError {
     UnreadableFile { path: PathBuf, reason: String },
     #[error("cannot tell the format of {path}")]
     UnknownFormat { path: PathBuf },
+    #[error("{path} is {kind}, not a text table")]
+    NotText { path: PathBuf, kind: &'static str },
     #[error("mapping {path}: {message}")]
     BadMapping { path: String, message: String },
     #[error("{file}: column `{column}` named by {named_by} is not in the header")]
@@ -89,7 +91,14 @@ impl UserError {
                 "check the path and that the file is readable; use `-` to read from stdin".into()
             }
             UserError::UnknownFormat { .. } => {
-                "name files .csv, .tsv or .jsonl, or pass --format csv|tsv|jsonl".into()
+                "name files .csv, .tsv or .jsonl (optionally gzip-compressed, .csv.gz), or pass \
+                 --format csv|tsv|jsonl"
+                    .into()
+            }
+            UserError::NotText { .. } => {
+                "sori reads CSV, TSV and JSONL (UTF-8, CP949 or UTF-16, plain or .gz); from Excel, \
+                 save as \"CSV UTF-8\" (File > Save As)"
+                    .into()
             }
             UserError::BadMapping { .. } => {
                 "see the mapping format in README.md (section 'Mapping files')".into()

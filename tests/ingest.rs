@@ -189,3 +189,37 @@ fn a_korean_excel_csv_in_cp949_is_ingested_like_its_utf8_twin() {
         assert_eq!(hits, ids(&from_utf8, q), "{q}");
     }
 }
+
+#[test]
+fn gzip_files_are_read_and_spreadsheets_refused_with_a_hint() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("reviews.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&std::fs::read(fixture("reviews.csv")).unwrap())
+        .unwrap();
+    enc.finish().unwrap();
+    let c = ctx(dir.path());
+    let s = ingest(&c, &gz);
+    assert_eq!(s.total(|f| f.ingested_new), 12, "{:?}", s.files);
+    assert_eq!(s.files[0].quarantined, 0);
+
+    // An .xlsx is a ZIP archive: refused by name, and by content when renamed .csv.
+    let xlsx = dir.path().join("survey.xlsx");
+    std::fs::write(&xlsx, b"PK\x03\x04\x14\x00\x06\x00rest of a workbook").unwrap();
+    let renamed = dir.path().join("survey.csv");
+    std::fs::copy(&xlsx, &renamed).unwrap();
+    for (file, kind) in [(&xlsx, "an Excel workbook"), (&renamed, "a ZIP archive")] {
+        let e = ingest_with(&c, file, None, false).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains(kind) && msg.contains("not a text table"),
+            "{msg}"
+        );
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.hint().unwrap_or_default().contains("CSV UTF-8"), "{msg}");
+    }
+}

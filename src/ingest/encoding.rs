@@ -122,6 +122,42 @@ pub fn sniff(head: &[u8], at_eof: bool) -> TextEncoding {
     }
 }
 
+/// What a file that starts with `head` is, when it is a known binary format rather than text.
+pub fn binary_kind(head: &[u8]) -> Option<&'static str> {
+    const KINDS: &[(&[u8], &str)] = &[
+        (
+            b"PK\x03\x04",
+            "a ZIP archive (an Excel .xlsx workbook is one)",
+        ),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "an old-style Excel .xls (or other Office) file",
+        ),
+        (
+            b"\x1F\x8B",
+            "gzip-compressed (name it .gz and sori unpacks it)",
+        ),
+        (b"%PDF-", "a PDF document"),
+        (b"\x28\xB5\x2F\xFD", "zstd-compressed"),
+        (b"SQLite format 3\0", "an SQLite database"),
+    ];
+    KINDS
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|&(_, kind)| kind)
+}
+
+/// The same, from a file name that sori has no format for (`survey.xlsx`).
+pub fn binary_kind_by_name(path: &std::path::Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" => Some("an Excel workbook"),
+        "zip" => Some("a ZIP archive"),
+        "pdf" => Some("a PDF document"),
+        _ => None,
+    }
+}
+
 /// Whether `head` decodes as CP949 without an error and mostly into Hangul. Byte soup (a
 /// damaged UTF-8 file, Latin-1, binary) often decodes too, but into rare Hanja and symbols.
 fn reads_as_korean_cp949(head: &[u8], at_eof: bool) -> bool {
@@ -204,5 +240,21 @@ mod tests {
             TextEncoding::Utf8
         );
         assert_eq!(sniff(&[0x80, 0x81, 0xff, 0x00], true), TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn binary_files_are_told_apart_from_text() {
+        assert_eq!(
+            binary_kind(b"PK\x03\x04\x14\x00"),
+            Some("a ZIP archive (an Excel .xlsx workbook is one)")
+        );
+        assert!(binary_kind(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00").is_some());
+        assert!(binary_kind(b"\x1F\x8B\x08\x00").is_some());
+        for text in [TEXT.as_bytes(), b"\xFF\xFEi\x00d\x00", b"PK,name\n", b""] {
+            assert_eq!(binary_kind(text), None);
+        }
+        let name = |n: &str| binary_kind_by_name(std::path::Path::new(n));
+        assert_eq!(name("NPS 2024.XLSX"), Some("an Excel workbook"));
+        assert_eq!(name("reviews.txt"), None);
     }
 }

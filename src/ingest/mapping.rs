@@ -17,7 +17,13 @@ pub enum Format {
 }
 
 impl Format {
+    /// By extension, looking through a `.gz` (`reviews.tsv.gz` is TSV).
     pub fn from_path(path: &Path) -> Option<Format> {
+        let path = if is_gzip_path(path) {
+            Path::new(path.file_stem()?)
+        } else {
+            path
+        };
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "csv" => Some(Format::Csv),
@@ -26,6 +32,11 @@ impl Format {
             _ => None,
         }
     }
+}
+
+pub fn is_gzip_path(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -263,6 +274,16 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_by_extension_looks_through_gz() {
+        let f = |p: &str| Format::from_path(Path::new(p));
+        assert_eq!(f("a/reviews.TSV.gz"), Some(Format::Tsv));
+        assert_eq!(f("nps.csv.GZ"), Some(Format::Csv));
+        assert_eq!(f("posts.jsonl"), Some(Format::Jsonl));
+        assert_eq!(f("dump.gz"), None);
+        assert_eq!(f("survey.xlsx"), None);
+    }
 
     fn header(cols: &[&str]) -> Vec<String> {
         cols.iter().map(|s| s.to_string()).collect()

@@ -8,7 +8,7 @@ pub mod quarantine;
 pub mod reader;
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
@@ -95,7 +95,10 @@ impl InputFile {
         }
         let format = match format.or_else(|| Format::from_path(&path)) {
             Some(f) => f,
-            None => return Err(UserError::UnknownFormat { path }.into()),
+            None => match encoding::binary_kind_by_name(&path) {
+                Some(kind) => return Err(UserError::NotText { path, kind }.into()),
+                None => return Err(UserError::UnknownFormat { path }.into()),
+            },
         };
         let name = path
             .file_name()
@@ -108,20 +111,37 @@ impl InputFile {
         })
     }
 
+    /// The file's bytes, gunzipped when it is named `.gz`. Spreadsheets, archives and other
+    /// binary files are refused here, before a row reader turns them into garbage columns.
     pub fn open(&self) -> Result<Box<dyn Read>, Error> {
-        match &self.path {
-            None => Ok(Box::new(std::io::stdin())),
+        let (raw, path): (Box<dyn Read>, &Path) = match &self.path {
+            None => (Box::new(std::io::stdin()), Path::new("stdin")),
             Some(p) => {
                 let f = std::fs::File::open(p).map_err(|e| UserError::UnreadableFile {
                     path: p.clone(),
                     reason: e.to_string(),
                 })?;
-                if p.extension().is_some_and(|e| e == "gz") {
-                    return Err(UserError::UnknownFormat { path: p.clone() }.into());
+                if mapping::is_gzip_path(p) {
+                    let gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
+                    (Box::new(gz), p.as_path())
+                } else {
+                    (Box::new(f), p.as_path())
                 }
-                Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f)))
             }
+        };
+        let mut input = BufReader::with_capacity(1 << 16, raw);
+        let head = input.fill_buf().map_err(|e| UserError::UnreadableFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        if let Some(kind) = encoding::binary_kind(head) {
+            return Err(UserError::NotText {
+                path: path.to_path_buf(),
+                kind,
+            }
+            .into());
         }
+        Ok(Box::new(input))
     }
 
     /// Default source name: the file stem, so `reviews_app.jsonl` is source `reviews_app`.
