@@ -135,8 +135,10 @@ struct AnalyzeArgs {
     model: String,
     #[arg(long, value_enum)]
     format: Option<Format>,
-    #[arg(long, default_value = "text")]
-    text_col: String,
+    /// The text column of CSV/TSV input [default: the first of text, body, content, review,
+    /// document, 내용, 리뷰, ... in the header]
+    #[arg(long)]
+    text_col: Option<String>,
     #[arg(long, default_value = "id")]
     id_col: String,
 }
@@ -151,10 +153,14 @@ enum EvalCommand {
 struct EvalSentimentArgs {
     #[arg(long)]
     data: PathBuf,
-    #[arg(long, default_value = "text")]
-    text_col: String,
-    #[arg(long, default_value = "label")]
-    label_col: String,
+    /// [default: the first of text, body, content, review, document, 내용, 리뷰, ... in the
+    /// header]
+    #[arg(long)]
+    text_col: Option<String>,
+    /// [default: the first of label, sentiment, polarity, class, 감성, 라벨, ...; under
+    /// --scheme stars or stars-binary, rating, stars, score, 별점, 평점, ... first]
+    #[arg(long)]
+    label_col: Option<String>,
     /// binary: negative/positive (neutral rows dropped); three: all classes; stars: 1-5 or 1-10
     /// ratings mapped to classes (1-2 / 3 / 4-5, 1-4 / 5-7 / 8-10); stars-binary: the same with
     /// the middle ratings dropped and the rest scored as binary.

@@ -196,6 +196,11 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
     if r.encoding != "UTF-8" {
         writeln!(out, "encoding  {} (decoded to UTF-8)", r.encoding)?;
     }
+    writeln!(
+        out,
+        "columns   text `{}`, label `{}`",
+        r.text_col, r.label_col
+    )?;
     writeln!(out, "labels    {}", r.label_coding)?;
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;
     writeln!(out, "macro-F1  {:.4}", r.macro_f1)?;

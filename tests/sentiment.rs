@@ -687,3 +687,63 @@ fn eval_reads_cp949_and_utf16_files() {
         assert_eq!(report["confusion"], by_utf8["confusion"], "{name}");
     }
 }
+
+/// A benchmark as it comes (NSMC's `id document label`, a review export with `별점`) is
+/// scored without naming its columns; a file with ratings but no labels gets the scheme to use.
+#[test]
+fn eval_finds_the_text_and_label_columns_by_their_usual_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mini = std::fs::read_to_string(repo("corpora/eval/sentiment-mini.tsv")).unwrap();
+    let by_default = eval_mini(&[]);
+    assert_eq!(
+        (&by_default["text_col"], &by_default["label_col"]),
+        (&"text".into(), &"label".into())
+    );
+
+    // NSMC's own layout, with a .txt name.
+    let nsmc = dir.path().join("ratings_test.txt");
+    let renamed = mini.replacen("text\tlabel", "document\tlabel", 1);
+    std::fs::write(&nsmc, &renamed).unwrap();
+    let r = json_report(
+        sori()
+            .args(["eval", "sentiment", "--json", "--data"])
+            .arg(&nsmc),
+    );
+    assert_eq!(r["text_col"], "document");
+    assert_eq!(r["confusion"], by_default["confusion"]);
+
+    // Ratings under a Korean header: found for a stars scheme, pointed to otherwise.
+    let stars: String = mini
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let (text, label) = line.rsplit_once('\t').unwrap();
+            let rating = match (i, label) {
+                (0, _) => "별점",
+                (_, "negative") => "1",
+                (_, "neutral") => "3",
+                _ => "5",
+            };
+            let text = if i == 0 { "id\t리뷰" } else { text };
+            format!("{text}\t{rating}\n")
+        })
+        .collect();
+    let shop = dir.path().join("shop.tsv");
+    std::fs::write(&shop, stars).unwrap();
+    let r = json_report(
+        sori()
+            .args(["eval", "sentiment", "--json", "--scheme", "stars", "--data"])
+            .arg(&shop),
+    );
+    assert_eq!((&r["text_col"], &r["label_col"]), (&"리뷰".into(), &"별점".into()));
+    assert_eq!(r["confusion"], by_default["confusion"]);
+    let out = sori()
+        .args(["eval", "sentiment", "--data"])
+        .arg(&shop)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`별점` looks like ratings"), "{err}");
+    assert!(err.contains("--scheme stars-binary"), "{err}");
+}

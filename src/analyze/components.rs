@@ -242,6 +242,13 @@ pub fn analyze_files(
             .unwrap_or(crate::ingest::mapping::Format::Jsonl);
         let input = crate::ingest::InputFile::new(name, Some(format))?;
         let rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
+        let text_col = crate::eval::pick_column(
+            &rows.header,
+            req.text_col.as_ref(),
+            &[crate::ingest::mapping::aliases::TEXT],
+            "--text-col",
+            &input.name,
+        )?;
         let mut pending: Vec<(String, u64, normalize::Normalized)> = Vec::new();
         let flush = |pending: &mut Vec<(String, u64, normalize::Normalized)>,
                      out: &mut dyn Write|
@@ -280,13 +287,9 @@ pub fn analyze_files(
                     serde_json::to_writer(&mut *out, &line)?;
                     writeln!(out)?;
                 }
-                Ok(row) => match row
-                    .values
-                    .get(&req.text_col)
-                    .filter(|t| !t.trim().is_empty())
-                {
+                Ok(row) => match row.values.get(&text_col).filter(|t| !t.trim().is_empty()) {
                     None => {
-                        let line = serde_json::json!({"file": input.name, "line": row.line, "field": req.text_col, "error": "no text in this field"});
+                        let line = serde_json::json!({"file": input.name, "line": row.line, "field": text_col, "error": "no text in this field"});
                         serde_json::to_writer(&mut *out, &line)?;
                         writeln!(out)?;
                     }

@@ -11,7 +11,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, InternalError, UserError};
-use crate::ingest::mapping::Format;
+use crate::ingest::mapping::{aliases, find, Format};
 use crate::ingest::InputFile;
 use crate::jobs::EvalRequest;
 use metrics::{ClassMetrics, Confusion};
@@ -26,6 +26,9 @@ pub struct EvalReport {
     pub data: String,
     /// The data file's text encoding ("UTF-8", "CP949", "UTF-16LE", ...).
     pub encoding: String,
+    /// The columns read, as named or as found by their usual names.
+    pub text_col: String,
+    pub label_col: String,
     pub scheme: String,
     /// How the label column was read (see [`LabelCoding`]).
     pub label_coding: String,
@@ -213,6 +216,43 @@ fn word_class(raw: &str) -> Option<usize> {
     }
 }
 
+/// The column a flag names, which must exist, or else the first header name in the first of
+/// `usual` lists that has one. JSONL without a header row (no keys seen) takes the name as is.
+pub(crate) fn pick_column(
+    header: &[String],
+    named: Option<&String>,
+    usual: &[&[&str]],
+    flag: &str,
+    file: &str,
+) -> Result<String, Error> {
+    if let Some(col) = named {
+        if !header.is_empty() && !header.contains(col) {
+            return Err(UserError::MissingColumn {
+                file: file.to_owned(),
+                column: col.clone(),
+                named_by: flag.into(),
+                available: header.to_vec(),
+            }
+            .into());
+        }
+        return Ok(col.clone());
+    }
+    if let Some(col) = usual.iter().find_map(|names| find(header, names)) {
+        return Ok(col);
+    }
+    let tried: Vec<&str> = usual.iter().flat_map(|n| n.iter().copied()).collect();
+    Err(crate::error::bad_argument(
+        format!(
+            "{file}: no column for {flag} (looked for {})",
+            tried.join(", ")
+        ),
+        format!(
+            "name it with {flag}; the file's columns are: {}",
+            header.join(", ")
+        ),
+    ))
+}
+
 pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, Error> {
     let scheme = Scheme::parse(&req.scheme)?;
     let model = crate::jobs::load_model(&req.model)?;
@@ -222,22 +262,42 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     )?;
     let rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
     let encoding = rows.encoding;
-    let named = [
-        (Some(&req.text_col), "--text-col"),
-        (Some(&req.label_col), "--label-col"),
-        (req.by.as_ref(), "--by"),
-    ];
-    for (col, flag) in named {
-        let Some(col) = col else { continue };
-        if !rows.header.is_empty() && !rows.header.contains(col) {
-            return Err(UserError::MissingColumn {
-                file: input.name.clone(),
-                column: col.clone(),
-                named_by: flag.into(),
-                available: rows.header.clone(),
-            }
-            .into());
-        }
+    let text_col = pick_column(
+        &rows.header,
+        req.text_col.as_ref(),
+        &[aliases::TEXT],
+        "--text-col",
+        &input.name,
+    )?;
+    let label_names: &[&[&str]] = if scheme.reads_ratings() {
+        &[aliases::RATING, aliases::LABEL]
+    } else {
+        &[aliases::LABEL]
+    };
+    let picked = pick_column(
+        &rows.header,
+        req.label_col.as_ref(),
+        label_names,
+        "--label-col",
+        &input.name,
+    );
+    let label_col =
+        match picked {
+            Err(e) if req.label_col.is_none() => match find(&rows.header, aliases::RATING) {
+                Some(rating) => return Err(crate::error::bad_argument(
+                    format!(
+                        "{}: no label column, but `{rating}` looks like ratings",
+                        input.name
+                    ),
+                    "to score ratings, pass --scheme stars (1-2 / 3 / 4-5 or 1-4 / 5-7 / 8-10) \
+                     or --scheme stars-binary (the middle ones left out)",
+                )),
+                None => return Err(e),
+            },
+            picked => picked?,
+        };
+    if let Some(by) = &req.by {
+        pick_column(&rows.header, Some(by), &[], "--by", &input.name)?;
     }
     let mut cells = Vec::new();
     let mut skipped = 0;
@@ -246,10 +306,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
             skipped += 1;
             continue;
         };
-        match (
-            row.values.get(&req.text_col),
-            row.values.get(&req.label_col),
-        ) {
+        match (row.values.get(&text_col), row.values.get(&label_col)) {
             (Some(t), Some(l)) if !t.trim().is_empty() => {
                 let group = req.by.as_ref().map(|c| {
                     row.values
@@ -261,7 +318,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
             _ => skipped += 1,
         }
     }
-    let column = format!("{}, column `{}`", input.name, req.label_col);
+    let column = format!("{}, column `{label_col}`", input.name);
     let coding = LabelCoding::detect(cells.iter().map(|c| c.2.as_str()), scheme, &column)?;
     let mut kept = Vec::new();
     for (line, text, label, group) in cells {
@@ -359,6 +416,8 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         ngram_weight: model.ngram_weight(),
         data: req.data.display().to_string(),
         encoding: encoding.name().to_owned(),
+        text_col,
+        label_col,
         scheme: req.scheme.clone(),
         label_coding: coding.describe().to_owned(),
         n: kept.len(),

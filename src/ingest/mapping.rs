@@ -122,8 +122,37 @@ pub mod aliases {
         "번호",
     ];
     pub const TEXT: &[&str] = &[
-        "text", "body", "content", "comment", "review", "feedback", "answer", "message", "내용",
-        "리뷰", "의견", "본문",
+        "text",
+        "body",
+        "content",
+        "comment",
+        "review",
+        "feedback",
+        "answer",
+        "message",
+        "내용",
+        "리뷰",
+        "의견",
+        "본문",
+        "document",
+        "sentence",
+        "review_text",
+        "텍스트",
+        "문장",
+        "후기",
+    ];
+    /// Gold sentiment labels, for `sori eval`.
+    pub const LABEL: &[&str] = &[
+        "label",
+        "sentiment",
+        "polarity",
+        "class",
+        "target",
+        "감성",
+        "감정",
+        "라벨",
+        "레이블",
+        "긍부정",
     ];
     pub const CUSTOMER: &[&str] = &[
         "customer_id",
@@ -186,7 +215,7 @@ impl Resolved {
     }
 }
 
-fn find(header: &[String], candidates: &[&str]) -> Option<String> {
+pub fn find(header: &[String], candidates: &[&str]) -> Option<String> {
     candidates.iter().find_map(|c| {
         header
             .iter()

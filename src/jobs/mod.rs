@@ -371,7 +371,8 @@ pub struct AnalyzeRequest {
     pub files: Vec<String>,
     pub model: String,
     pub format: Option<Format>,
-    pub text_col: String,
+    /// None: the first of the usual text column names in each file.
+    pub text_col: Option<String>,
     pub id_col: String,
 }
 
@@ -381,8 +382,10 @@ pub fn analyze(ctx: &Context, req: &AnalyzeRequest, out: &mut impl Write) -> Res
 
 pub struct EvalRequest {
     pub data: PathBuf,
-    pub text_col: String,
-    pub label_col: String,
+    /// None: found by the usual names (`text`, `document`, `review`, `내용`, ...).
+    pub text_col: Option<String>,
+    /// None: `label`, `sentiment`, ...; under a stars scheme `rating`, `stars`, `별점`, ... first.
+    pub label_col: Option<String>,
     pub scheme: String,
     pub model: String,
     /// A column to break the scores down by (channel, domain, product).
