@@ -161,10 +161,11 @@ struct EvalSentimentArgs {
     /// --scheme stars or stars-binary, rating, stars, score, 별점, 평점, ... first]
     #[arg(long)]
     label_col: Option<String>,
-    /// binary: negative/positive (neutral rows dropped); three: all classes; stars: 1-5 or 1-10
-    /// ratings mapped to classes (1-2 / 3 / 4-5, 1-4 / 5-7 / 8-10); stars-binary: the same with
-    /// the middle ratings dropped and the rest scored as binary.
-    #[arg(long, default_value = "three")]
+    /// auto: binary when no gold label is neutral, else three; binary: negative/positive
+    /// (neutral rows dropped); three: all classes; stars: 1-5 or 1-10 ratings mapped to classes
+    /// (1-2 / 3 / 4-5, 1-4 / 5-7 / 8-10); stars-binary: the same with the middle ratings
+    /// dropped and the rest scored as binary.
+    #[arg(long, default_value = "auto")]
     scheme: String,
     /// `default` (= `accurate`, 6 layers, built in), `fast` (4 layers, models/sentiment-fast)
     /// or a model directory.

@@ -182,7 +182,11 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
         r.model,
         r.precision,
         r.data,
-        r.scheme,
+        if r.scheme_auto {
+            format!("{} (auto)", r.scheme)
+        } else {
+            r.scheme.clone()
+        },
         r.n,
         if r.skipped > 0 {
             format!(

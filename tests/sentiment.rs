@@ -48,6 +48,17 @@ fn eval_file(relative: &str, extra: &[&str]) -> serde_json::Value {
     )
 }
 
+/// `sori eval sentiment --json EXTRA --data PATH` for a file outside the repository.
+fn eval_path(path: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    json_report(
+        sori()
+            .args(["eval", "sentiment", "--json"])
+            .args(extra)
+            .arg("--data")
+            .arg(path),
+    )
+}
+
 fn eval_mini(extra: &[&str]) -> serde_json::Value {
     eval_file("corpora/eval/sentiment-mini.tsv", extra)
 }
@@ -577,11 +588,7 @@ fn eval_reads_class_codes_by_the_whole_column() {
     }
     let path = dir.path().join("coded.tsv");
     std::fs::write(&path, coded).unwrap();
-    let by_code = json_report(
-        sori()
-            .args(["eval", "sentiment", "--json", "--data"])
-            .arg(&path),
-    );
+    let by_code = eval_path(&path, &[]);
     let by_word = eval_mini(&[]);
     assert_eq!(by_code["label_coding"], "0 negative, 1 neutral, 2 positive");
     assert_eq!(by_code["n"], 60);
@@ -677,11 +684,7 @@ fn eval_reads_cp949_and_utf16_files() {
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let report = json_report(
-            sori()
-                .args(["eval", "sentiment", "--json", "--data"])
-                .arg(&path),
-        );
+        let report = eval_path(&path, &[]);
         assert_eq!(report["encoding"], encoding);
         assert_eq!(report["n"], 60);
         assert_eq!(report["confusion"], by_utf8["confusion"], "{name}");
@@ -704,11 +707,7 @@ fn eval_finds_the_text_and_label_columns_by_their_usual_names() {
     let nsmc = dir.path().join("ratings_test.txt");
     let renamed = mini.replacen("text\tlabel", "document\tlabel", 1);
     std::fs::write(&nsmc, &renamed).unwrap();
-    let r = json_report(
-        sori()
-            .args(["eval", "sentiment", "--json", "--data"])
-            .arg(&nsmc),
-    );
+    let r = eval_path(&nsmc, &[]);
     assert_eq!(r["text_col"], "document");
     assert_eq!(r["confusion"], by_default["confusion"]);
 
@@ -730,12 +729,11 @@ fn eval_finds_the_text_and_label_columns_by_their_usual_names() {
         .collect();
     let shop = dir.path().join("shop.tsv");
     std::fs::write(&shop, stars).unwrap();
-    let r = json_report(
-        sori()
-            .args(["eval", "sentiment", "--json", "--scheme", "stars", "--data"])
-            .arg(&shop),
+    let r = eval_path(&shop, &["--scheme", "stars"]);
+    assert_eq!(
+        (&r["text_col"], &r["label_col"]),
+        (&"리뷰".into(), &"별점".into())
     );
-    assert_eq!((&r["text_col"], &r["label_col"]), (&"리뷰".into(), &"별점".into()));
     assert_eq!(r["confusion"], by_default["confusion"]);
     let out = sori()
         .args(["eval", "sentiment", "--data"])
@@ -746,4 +744,34 @@ fn eval_finds_the_text_and_label_columns_by_their_usual_names() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`별점` looks like ratings"), "{err}");
     assert!(err.contains("--scheme stars-binary"), "{err}");
+}
+
+/// A negative / positive benchmark is scored as binary unless told otherwise: three-way
+/// scoring would count every neutral reading of a mild review as an error.
+#[test]
+fn eval_scores_a_file_without_neutral_labels_as_binary_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let mini = std::fs::read_to_string(repo("corpora/eval/sentiment-mini.tsv")).unwrap();
+    let polar: String = mini
+        .lines()
+        .filter(|l| !l.ends_with("\tneutral"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = dir.path().join("polar.tsv");
+    std::fs::write(&path, polar).unwrap();
+    let auto = eval_path(&path, &[]);
+    assert_eq!(
+        (&auto["scheme"], &auto["scheme_auto"]),
+        (&"binary".into(), &true.into())
+    );
+    let binary = eval_mini(&["--scheme", "binary"]);
+    assert_eq!(binary["scheme_auto"], false);
+    assert_eq!(auto["confusion"], binary["confusion"]);
+    assert_eq!(auto["n"], binary["n"]);
+    // With the neutral rows in, the default stays three-way.
+    let three = eval_mini(&[]);
+    assert_eq!(
+        (&three["scheme"], &three["scheme_auto"]),
+        (&"three".into(), &true.into())
+    );
 }

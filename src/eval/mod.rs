@@ -29,7 +29,10 @@ pub struct EvalReport {
     /// The columns read, as named or as found by their usual names.
     pub text_col: String,
     pub label_col: String,
+    /// The scheme scored: `binary`, `three`, `stars` or `stars-binary`.
     pub scheme: String,
+    /// Whether `scheme` was chosen from the labels (`--scheme auto`, the default).
+    pub scheme_auto: bool,
     /// How the label column was read (see [`LabelCoding`]).
     pub label_coding: String,
     pub n: usize,
@@ -93,8 +96,17 @@ impl Scheme {
             "stars-binary" => Ok(Scheme::StarsBinary),
             _ => Err(crate::error::bad_argument(
                 format!("unknown scheme `{s}`"),
-                "use --scheme binary, three, stars or stars-binary",
+                "use --scheme auto, binary, three, stars or stars-binary",
             )),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Binary => "binary",
+            Scheme::Three => "three",
+            Scheme::Stars => "stars",
+            Scheme::StarsBinary => "stars-binary",
         }
     }
 
@@ -254,7 +266,15 @@ pub(crate) fn pick_column(
 }
 
 pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, Error> {
-    let scheme = Scheme::parse(&req.scheme)?;
+    // `auto` reads the labels as `three` would, then scores as `binary` when no gold row is
+    // neutral: a negative / positive benchmark scored three ways would count every neutral
+    // reading of a mild review as an error, which no binary benchmark does.
+    let auto = req.scheme == "auto";
+    let mut scheme = if auto {
+        Scheme::Three
+    } else {
+        Scheme::parse(&req.scheme)?
+    };
     let model = crate::jobs::load_model(&req.model)?;
     let input = InputFile::new(
         &req.data.display().to_string(),
@@ -320,6 +340,9 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     }
     let column = format!("{}, column `{label_col}`", input.name);
     let coding = LabelCoding::detect(cells.iter().map(|c| c.2.as_str()), scheme, &column)?;
+    if auto && !cells.iter().any(|c| coding.class(&c.2) == Some(1)) {
+        scheme = Scheme::Binary;
+    }
     let mut kept = Vec::new();
     for (line, text, label, group) in cells {
         match coding.class(&label) {
@@ -418,7 +441,8 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         encoding: encoding.name().to_owned(),
         text_col,
         label_col,
-        scheme: req.scheme.clone(),
+        scheme: scheme.name().to_owned(),
+        scheme_auto: auto,
         label_coding: coding.describe().to_owned(),
         n: kept.len(),
         skipped,
