@@ -242,7 +242,7 @@ pub fn analyze_files(
             .unwrap_or(crate::ingest::mapping::Format::Jsonl);
         let input = crate::ingest::InputFile::new(name, Some(format))?;
         let rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
-        let text_col = crate::eval::pick_column(
+        let text_col = crate::ingest::mapping::pick_column(
             &rows.header,
             req.text_col.as_ref(),
             &[crate::ingest::mapping::aliases::TEXT],

@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::error::{Error, InternalError, UserError};
-use crate::ingest::mapping::{aliases, find, Format};
+use crate::error::{Error, InternalError};
+use crate::ingest::mapping::{aliases, find, pick_column, Format};
 use crate::ingest::InputFile;
 use crate::jobs::EvalRequest;
 use metrics::{ClassMetrics, Confusion};
@@ -226,43 +226,6 @@ fn word_class(raw: &str) -> Option<usize> {
         "positive" | "pos" | "긍정" => Some(2),
         _ => None,
     }
-}
-
-/// The column a flag names, which must exist, or else the first header name in the first of
-/// `usual` lists that has one. JSONL without a header row (no keys seen) takes the name as is.
-pub(crate) fn pick_column(
-    header: &[String],
-    named: Option<&String>,
-    usual: &[&[&str]],
-    flag: &str,
-    file: &str,
-) -> Result<String, Error> {
-    if let Some(col) = named {
-        if !header.is_empty() && !header.contains(col) {
-            return Err(UserError::MissingColumn {
-                file: file.to_owned(),
-                column: col.clone(),
-                named_by: flag.into(),
-                available: header.to_vec(),
-            }
-            .into());
-        }
-        return Ok(col.clone());
-    }
-    if let Some(col) = usual.iter().find_map(|names| find(header, names)) {
-        return Ok(col);
-    }
-    let tried: Vec<&str> = usual.iter().flat_map(|n| n.iter().copied()).collect();
-    Err(crate::error::bad_argument(
-        format!(
-            "{file}: no column for {flag} (looked for {})",
-            tried.join(", ")
-        ),
-        format!(
-            "name it with {flag}; the file's columns are: {}",
-            header.join(", ")
-        ),
-    ))
 }
 
 pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, Error> {
@@ -522,6 +485,7 @@ fn write_misread(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::UserError;
 
     fn coding(labels: &[&str], scheme: Scheme) -> Result<LabelCoding, Error> {
         LabelCoding::detect(labels.iter().copied(), scheme, "t.tsv, column `label`")

@@ -224,6 +224,44 @@ pub fn find(header: &[String], candidates: &[&str]) -> Option<String> {
     })
 }
 
+/// The column a flag names, which must exist, or else the first header name in the first of
+/// `usual` lists that has one. A named column is taken as is when the header is empty (JSONL
+/// whose first object had no keys).
+pub fn pick_column(
+    header: &[String],
+    named: Option<&String>,
+    usual: &[&[&str]],
+    flag: &str,
+    file: &str,
+) -> Result<String, Error> {
+    if let Some(col) = named {
+        if !header.is_empty() && !header.contains(col) {
+            return Err(UserError::MissingColumn {
+                file: file.to_owned(),
+                column: col.clone(),
+                named_by: flag.into(),
+                available: header.to_vec(),
+            }
+            .into());
+        }
+        return Ok(col.clone());
+    }
+    if let Some(col) = usual.iter().find_map(|names| find(header, names)) {
+        return Ok(col);
+    }
+    let tried: Vec<&str> = usual.iter().flat_map(|n| n.iter().copied()).collect();
+    Err(crate::error::bad_argument(
+        format!(
+            "{file}: no column for {flag} (looked for {})",
+            tried.join(", ")
+        ),
+        format!(
+            "name it with {flag}; the file's columns are: {}",
+            header.join(", ")
+        ),
+    ))
+}
+
 /// Binds `mapping` to `header` (the CSV header, or the keys of the first JSONL object).
 /// Columns the mapping names must exist; defaults are looked up by alias.
 pub fn resolve(
