@@ -85,7 +85,7 @@ impl Dense {
         precision: Precision,
     ) -> candle_core::Result<Self> {
         Ok(Dense {
-            weight: PackedWeight::new(vb.get((out_dim, in_dim), "weight")?.t()?, precision)?,
+            weight: PackedWeight::new(vb.get((out_dim, in_dim), "weight")?, precision)?,
             bias: vb.get(out_dim, "bias")?.to_vec1()?,
         })
     }
@@ -136,7 +136,7 @@ impl Encoder {
                 let eps = cfg.layer_norm_eps;
                 Ok(EncoderLayer {
                     qkv: Dense {
-                        weight: PackedWeight::new(qkv_w.t()?, precision)?,
+                        weight: PackedWeight::new(qkv_w, precision)?,
                         bias: qkv_b.to_vec1()?,
                     },
                     attention_out: Dense::load(&attn.pp("output").pp("dense"), h, h, precision)?,

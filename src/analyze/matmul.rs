@@ -13,6 +13,14 @@
 
 use candle_core::Tensor;
 
+/// `w` (`[rows, cols]`, row-major) transposed.
+pub fn transpose(w: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    assert_eq!(w.len(), rows * cols, "matrix shape");
+    (0..cols)
+        .flat_map(|c| (0..rows).map(move |r| w[r * cols + c]))
+        .collect()
+}
+
 /// `x.round_ties_even()` for `|x| < 2^22`. Baseline x86-64 has no rounding instruction, so
 /// `round_ties_even` outside an AVX function is a libm call per value; adding and removing
 /// 1.5 * 2^23 rounds in the FPU's default mode, which is to nearest even.
@@ -66,20 +74,22 @@ pub enum PackedWeight {
 }
 
 impl PackedWeight {
-    /// `w`: the `[k, n]` weight (already transposed from PyTorch's `[out, in]`).
+    /// `w`: the weight as PyTorch and the model file store it, `[out, in]` = `[n, k]`. The
+    /// panels are packed from that layout directly (each output column's weights are one
+    /// contiguous row there), so loading makes no transposed copy.
     pub fn new(w: Tensor, precision: Precision) -> candle_core::Result<Self> {
-        let (k, n) = w.dims2()?;
+        let (n, k) = w.dims2()?;
         #[cfg(target_arch = "x86_64")]
         if precision == Precision::Fast && (bf16::available() || int8::available()) {
             let values = w.flatten_all()?.to_vec1::<f32>()?;
             return Ok(if bf16::available() {
-                PackedWeight::Bf16(bf16::Panels::pack(&values, k, n))
+                PackedWeight::Bf16(bf16::Panels::pack_out_in(&values, k, n))
             } else {
-                PackedWeight::Int8(int8::Panels::pack(&values, k, n))
+                PackedWeight::Int8(int8::Panels::pack_out_in(&values, k, n))
             });
         }
         let _ = (precision, k, n);
-        Ok(PackedWeight::F32(w.contiguous()?))
+        Ok(PackedWeight::F32(w.t()?.contiguous()?))
     }
 
     /// The arithmetic of the product: "bf16", "int8" or "f32".
@@ -168,7 +178,13 @@ pub mod bf16 {
     }
 
     impl Panels {
+        /// From a `[k, n]` weight.
         pub fn pack(w: &[f32], k: usize, n: usize) -> Self {
+            Self::pack_out_in(&super::transpose(w, k, n), k, n)
+        }
+
+        /// From the same weight stored `[n, k]` (PyTorch's `[out, in]`).
+        pub fn pack_out_in(w: &[f32], k: usize, n: usize) -> Self {
             assert_eq!(w.len(), k * n, "weight shape");
             let pairs = k.div_ceil(2);
             let panels = n.div_ceil(NR);
@@ -184,7 +200,7 @@ pub mod bf16 {
                         for t in 0..2 {
                             let row = 2 * p + t;
                             if row < k {
-                                data[base + 2 * c + t] = to_bf16(w[row * n + col]);
+                                data[base + 2 * c + t] = to_bf16(w[col * k + row]);
                             }
                         }
                     }
@@ -322,6 +338,32 @@ pub mod bf16 {
             out
         }
 
+        /// The panel layout, checked value by value against its definition (pairs of rows,
+        /// NR columns per panel, zero padding) without needing an AVX-512 CPU.
+        #[test]
+        fn panels_hold_each_weight_where_the_kernel_reads_it() {
+            let (k, n) = (5, 2 * NR + 3);
+            let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let p = Panels::pack_out_in(&crate::analyze::matmul::transpose(&w, k, n), k, n);
+            assert_eq!(p.data.len(), n.div_ceil(NR) * k.div_ceil(2) * NR * 2);
+            for panel in 0..n.div_ceil(NR) {
+                for pair in 0..k.div_ceil(2) {
+                    for c in 0..NR {
+                        for t in 0..2 {
+                            let (row, col) = (2 * pair + t, panel * NR + c);
+                            let want = if row < k && col < n {
+                                to_bf16(w[row * n + col])
+                            } else {
+                                0
+                            };
+                            let at = (panel * p.pairs + pair) * NR * 2 + 2 * c + t;
+                            assert_eq!(p.data[at], want, "row {row} col {col}");
+                        }
+                    }
+                }
+            }
+        }
+
         #[test]
         fn rounding_is_nearest_even() {
             assert_eq!(to_bf16(1.0), 0x3f80);
@@ -415,32 +457,29 @@ pub mod int8 {
     }
 
     impl Panels {
+        /// From a `[k, n]` weight.
         pub fn pack(w: &[f32], k: usize, n: usize) -> Self {
+            Self::pack_out_in(&super::transpose(w, k, n), k, n)
+        }
+
+        /// From the same weight stored `[n, k]` (PyTorch's `[out, in]`): each output column's
+        /// weights are one contiguous row, read once for the scale and once to quantize.
+        pub fn pack_out_in(w: &[f32], k: usize, n: usize) -> Self {
             assert_eq!(w.len(), k * n, "weight shape");
             let quads = k.div_ceil(4);
             let panels = n.div_ceil(NR);
             let mut data = vec![0i8; panels * quads * NR * 4];
             let mut scales = vec![1f32; panels * NR];
             let mut sums = vec![0i32; panels * NR];
-            // Row by row, the order `w` is stored in: read by column, a weight matrix of a
-            // few MB missed the cache on every value, and packing was a third of model load.
-            let mut amax = vec![0f32; n];
-            for row in w.chunks_exact(n) {
-                for (a, &v) in amax.iter_mut().zip(row) {
-                    *a = a.max(v.abs());
-                }
-            }
-            for (scale, &a) in scales.iter_mut().zip(&amax) {
-                *scale = column_scale(a);
-            }
-            for (row, values) in w.chunks_exact(n).enumerate() {
-                let (quad, lane) = (row / 4, row % 4);
-                for (col, &v) in values.iter().enumerate() {
+            for (col, values) in w.chunks_exact(k.max(1)).take(n).enumerate() {
+                let amax = values.iter().fold(0f32, |a, &v| a.max(v.abs()));
+                let scale = column_scale(amax);
+                scales[col] = scale;
+                let (panel, c) = (col / NR, col % NR);
+                for (row, &v) in values.iter().enumerate() {
                     let q =
-                        round_ties_even_small((v / scales[col]).clamp(-W_MAX as f32, W_MAX as f32))
-                            as i8;
-                    let (panel, c) = (col / NR, col % NR);
-                    data[((panel * quads + quad) * NR + c) * 4 + lane] = q;
+                        round_ties_even_small((v / scale).clamp(-W_MAX as f32, W_MAX as f32)) as i8;
+                    data[((panel * quads + row / 4) * NR + c) * 4 + row % 4] = q;
                     sums[col] += i32::from(q);
                 }
             }
