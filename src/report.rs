@@ -208,6 +208,13 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
     writeln!(out, "labels    {}", r.label_coding)?;
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;
     writeln!(out, "macro-F1  {:.4}", r.macro_f1)?;
+    if let Some(nn) = &r.non_neutral {
+        writeln!(
+            out,
+            "binary    {:.4} (negative vs positive on the {} non-neutral rows)",
+            nn.binary_accuracy, nn.n
+        )?;
+    }
     writeln!(out, "ECE       {:.4} (15 bins)", r.ece)?;
     writeln!(out, "speed     {:.0} docs/s", r.docs_per_second)?;
     writeln!(

@@ -768,10 +768,14 @@ fn eval_scores_a_file_without_neutral_labels_as_binary_by_default() {
     assert_eq!(binary["scheme_auto"], false);
     assert_eq!(auto["confusion"], binary["confusion"]);
     assert_eq!(auto["n"], binary["n"]);
-    // With the neutral rows in, the default stays three-way.
+    // With the neutral rows in, the default stays three-way, and reports the binary score
+    // of its non-neutral rows too.
     let three = eval_mini(&[]);
     assert_eq!(
         (&three["scheme"], &three["scheme_auto"]),
         (&"three".into(), &true.into())
     );
+    assert_eq!(three["non_neutral"]["n"], binary["n"]);
+    assert_eq!(three["non_neutral"]["binary_accuracy"], binary["accuracy"]);
+    assert!(binary.get("non_neutral").is_none());
 }

@@ -41,6 +41,11 @@ pub struct EvalReport {
     pub skipped: usize,
     pub accuracy: f64,
     pub macro_f1: f64,
+    /// Under a three-class scheme, the rows whose gold label is not neutral scored negative
+    /// against positive, as a binary benchmark would: how often the model gets the side right
+    /// when it has one, apart from where it draws the neutral band.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_neutral: Option<NonNeutral>,
     pub ece: f64,
     pub docs_per_second: f64,
     pub per_class: Vec<ClassMetrics>,
@@ -61,6 +66,12 @@ pub struct GroupMetrics {
     pub n: usize,
     pub accuracy: f64,
     pub macro_f1: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NonNeutral {
+    pub n: usize,
+    pub binary_accuracy: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -367,8 +378,13 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     let mut correct = Vec::with_capacity(scores.len());
     let mut misread = Vec::new();
     let idx = |c: usize| if scheme.is_binary() { c / 2 } else { c };
+    let (mut polar_right, mut polar_n) = (0usize, 0usize);
     for (s, row) in scores.iter().zip(&kept) {
         let (pred, conf) = predicted_class(s, scheme);
+        if !scheme.is_binary() && row.gold != 1 {
+            polar_n += 1;
+            polar_right += usize::from(predicted_class(s, Scheme::Binary).0 == row.gold);
+        }
         confusion.add(idx(row.gold), idx(pred));
         if let Some(g) = &row.group {
             by_group
@@ -411,6 +427,10 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         skipped,
         accuracy: confusion.accuracy(),
         macro_f1: confusion.macro_f1(),
+        non_neutral: (polar_n > 0).then(|| NonNeutral {
+            n: polar_n,
+            binary_accuracy: polar_right as f64 / polar_n as f64,
+        }),
         ece: metrics::expected_calibration_error(&confidence, &correct, 15),
         docs_per_second,
         per_class: confusion.per_class(),
