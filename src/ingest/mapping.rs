@@ -225,8 +225,8 @@ pub fn find(header: &[String], candidates: &[&str]) -> Option<String> {
 }
 
 /// The column a flag names, which must exist, or else the first header name in the first of
-/// `usual` lists that has one. A named column is taken as is when the header is empty (JSONL
-/// whose first object had no keys).
+/// `usual` lists that has one. With no header (an empty file), a named column or the first
+/// usual name is taken as is.
 pub fn pick_column(
     header: &[String],
     named: Option<&String>,
@@ -248,6 +248,13 @@ pub fn pick_column(
     }
     if let Some(col) = usual.iter().find_map(|names| find(header, names)) {
         return Ok(col);
+    }
+    // No header at all (an empty file, or JSONL whose first line is not an object): the first
+    // usual name, so that an empty export yields no rows rather than an error.
+    if header.is_empty() {
+        if let Some(&first) = usual.first().and_then(|names| names.first()) {
+            return Ok(first.to_owned());
+        }
     }
     let tried: Vec<&str> = usual.iter().flat_map(|n| n.iter().copied()).collect();
     Err(crate::error::bad_argument(
@@ -341,6 +348,29 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_are_picked_by_name_then_by_usual_name() {
+        let h = header(&["id", "Document", "별점"]);
+        let pick = |named: Option<&str>, usual: &[&[&str]]| {
+            pick_column(&h, named.map(str::to_owned).as_ref(), usual, "--x", "f.tsv")
+        };
+        assert_eq!(pick(None, &[aliases::TEXT]).unwrap(), "Document");
+        assert_eq!(
+            pick(None, &[aliases::LABEL, aliases::RATING]).unwrap(),
+            "별점"
+        );
+        assert_eq!(pick(Some("id"), &[aliases::TEXT]).unwrap(), "id");
+        let e = pick(Some("text"), &[aliases::TEXT])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column `text` named by --x"), "{e}");
+        let e = pick(None, &[aliases::LABEL]).unwrap_err().to_string();
+        assert!(e.contains("f.tsv: no column for --x"), "{e}");
+        // An empty file has no header: its (absent) rows are read under the first usual name.
+        let none = pick_column(&[], None, &[aliases::TEXT], "--x", "f.tsv").unwrap();
+        assert_eq!(none, "text");
+    }
 
     #[test]
     fn format_by_extension_looks_through_gz() {
