@@ -17,7 +17,6 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -361,19 +360,10 @@ impl SentimentModel {
         let weights_bytes = read("model.safetensors")?;
         let device = Device::Cpu;
         let bad_weights = |reason: String| artifact(&weights_path, reason, HINT_WEIGHTS);
-        let tensors = candle_core::safetensors::load_buffer(&weights_bytes, &device)
+        // Read in place, one tensor at a time as the encoder asks for it and converted to f32
+        // then: copying and converting the whole file up front was a fifth of the start-up.
+        let vb = VarBuilder::from_slice_safetensors(&weights_bytes, DType::F32, &device)
             .map_err(|e| bad_weights(format!("not a safetensors file: {e}")))?;
-        drop(weights_bytes);
-        let tensors = tensors
-            .into_iter()
-            .map(|(name, t)| {
-                let t = t
-                    .to_dtype(DType::F32)
-                    .map_err(|e| bad_weights(format!("tensor {name}: {e}")))?;
-                Ok((name, t))
-            })
-            .collect::<Result<HashMap<String, Tensor>, ModelError>>()?;
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
         let encoder = Encoder::load(&vb, &bert_config, precision)
             .map_err(|e| bad_weights(format!("BERT encoder: {e}")))?;
         let hidden = bert_config.hidden_size;
@@ -864,6 +854,28 @@ mod tests {
             msg.contains("config.json") && msg.contains("cannot read"),
             "{msg}"
         );
+    }
+
+    /// The weights are read tensor by tensor from the file in place; a cut-off or foreign
+    /// file must still fail at load with the file named, not at the first review.
+    #[test]
+    fn damaged_weights_are_refused_at_load_with_the_file_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["config.json", "tokenizer.json", "ngram.safetensors"] {
+            std::fs::copy(model_dir().join(name), dir.path().join(name)).unwrap();
+        }
+        let weights = std::fs::read(model_dir().join("model.safetensors")).unwrap();
+        for (damage, bytes) in [
+            ("cut off", weights[..weights.len() / 2].to_vec()),
+            ("foreign", b"not a safetensors file at all".to_vec()),
+        ] {
+            std::fs::write(dir.path().join("model.safetensors"), bytes).unwrap();
+            let msg = SentimentModel::load(dir.path()).unwrap_err().to_string();
+            assert!(
+                msg.contains("model.safetensors") && msg.contains("hint:"),
+                "{damage}: {msg}"
+            );
+        }
     }
 
     #[test]
