@@ -10,15 +10,27 @@ fn sori() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sori"))
 }
 
-/// Runs a `--json` command that must succeed and parses its report.
-fn json_report(cmd: &mut Command) -> serde_json::Value {
+/// Runs a command that must succeed; its stdout.
+fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail as a usage error (exit 2); its stderr.
+fn usage_error(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs a `--json` command that must succeed and parses its report.
+fn json_report(cmd: &mut Command) -> serde_json::Value {
+    serde_json::from_str(&stdout_of(cmd)).unwrap()
 }
 
 /// A path inside the repository.
@@ -331,16 +343,7 @@ fn a_long_review_is_judged_by_its_end_as_well_as_its_start() {
 #[test]
 fn contrastive_clauses_get_their_own_polarity() {
     let data = repo("corpora/eval/clauses.tsv");
-    let out = sori()
-        .args(["analyze", "--text-col", "text"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_of(sori().args(["analyze", "--text-col", "text"]).arg(&data));
     let gold: Vec<(String, String)> = std::fs::read_to_string(&data)
         .unwrap()
         .lines()
@@ -350,8 +353,7 @@ fn contrastive_clauses_get_their_own_polarity() {
             (f[2].to_owned(), f[3].to_owned())
         })
         .collect();
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
+    let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -641,24 +643,19 @@ fn eval_text_report_names_the_label_coding_and_the_rows_left_out() {
         "text\tlabel\n정말 좋아요\t5\n\t1\n최악이에요\t1\n그냥 그래요\t3\n",
     )
     .unwrap();
-    let out = sori()
-        .args([
-            "eval",
-            "sentiment",
-            "-q",
-            "--scheme",
-            "stars-binary",
-            "--data",
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = stdout_of(
+        sori()
+            .args([
+                "eval",
+                "sentiment",
+                "-q",
+                "--scheme",
+                "stars-binary",
+                "--data",
+            ])
+            .arg(&path),
     );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout;
     assert!(text.contains("n = 2 (left out: 2,"), "{text}");
     assert!(
         text.contains("labels    stars 1-2 negative, 3 neutral, 4-5 positive"),
@@ -735,13 +732,7 @@ fn eval_finds_the_text_and_label_columns_by_their_usual_names() {
         (&"리뷰".into(), &"별점".into())
     );
     assert_eq!(r["confusion"], by_default["confusion"]);
-    let out = sori()
-        .args(["eval", "sentiment", "--data"])
-        .arg(&shop)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = usage_error(sori().args(["eval", "sentiment", "--data"]).arg(&shop));
     assert!(err.contains("`별점` looks like ratings"), "{err}");
     assert!(err.contains("--scheme stars-binary"), "{err}");
 }
@@ -778,4 +769,33 @@ fn eval_scores_a_file_without_neutral_labels_as_binary_by_default() {
     assert_eq!(three["non_neutral"]["n"], binary["n"]);
     assert_eq!(three["non_neutral"]["binary_accuracy"], binary["accuracy"]);
     assert!(binary.get("non_neutral").is_none());
+}
+
+/// `sori analyze` finds the text column of a survey export by its usual name (here `내용`, in
+/// CP949 as Korean Excel saves it), refuses a `--text-col` the file lacks with its columns
+/// listed, and reads an empty export as no rows.
+#[test]
+fn analyze_finds_the_text_column_and_refuses_a_wrong_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "번호,내용,별점\n1,배송이 너무 늦어서 화가 나요,1\n2,가성비 최고예요 또 살게요,5\n";
+    let (cp949, _, _) = encoding_rs::EUC_KR.encode(csv);
+    let survey = dir.path().join("survey.csv");
+    std::fs::write(&survey, &cp949).unwrap();
+    let out = stdout_of(sori().arg("analyze").arg(&survey));
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["text"], "배송이 너무 늦어서 화가 나요");
+    assert_eq!(lines[0]["sentiment"]["label"], "negative");
+    assert_eq!(lines[1]["sentiment"]["label"], "positive");
+
+    let err = usage_error(sori().args(["analyze", "--text-col", "text"]).arg(&survey));
+    assert!(err.contains("`text` named by --text-col"), "{err}");
+    assert!(err.contains("번호, 내용, 별점"), "{err}");
+
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert_eq!(stdout_of(sori().arg("analyze").arg(&empty)), "");
 }

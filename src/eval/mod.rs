@@ -99,12 +99,14 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    pub fn parse(s: &str) -> Result<Scheme, Error> {
+    /// `--scheme`; `None` for `auto`, which is decided from the labels.
+    pub fn parse(s: &str) -> Result<Option<Scheme>, Error> {
         match s {
-            "binary" => Ok(Scheme::Binary),
-            "three" => Ok(Scheme::Three),
-            "stars" => Ok(Scheme::Stars),
-            "stars-binary" => Ok(Scheme::StarsBinary),
+            "auto" => Ok(None),
+            "binary" => Ok(Some(Scheme::Binary)),
+            "three" => Ok(Some(Scheme::Three)),
+            "stars" => Ok(Some(Scheme::Stars)),
+            "stars-binary" => Ok(Some(Scheme::StarsBinary)),
             _ => Err(crate::error::bad_argument(
                 format!("unknown scheme `{s}`"),
                 "use --scheme auto, binary, three, stars or stars-binary",
@@ -243,12 +245,9 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     // `auto` reads the labels as `three` would, then scores as `binary` when no gold row is
     // neutral: a negative / positive benchmark scored three ways would count every neutral
     // reading of a mild review as an error, which no binary benchmark does.
-    let auto = req.scheme == "auto";
-    let mut scheme = if auto {
-        Scheme::Three
-    } else {
-        Scheme::parse(&req.scheme)?
-    };
+    let requested = Scheme::parse(&req.scheme)?;
+    let auto = requested.is_none();
+    let mut scheme = requested.unwrap_or(Scheme::Three);
     let model = crate::jobs::load_model(&req.model)?;
     let input = InputFile::new(
         &req.data.display().to_string(),

@@ -22,7 +22,7 @@ pub struct Rows {
     pub header: Vec<String>,
     /// What the file was decoded from (rows are always UTF-8).
     pub encoding: TextEncoding,
-    pub rows: Box<dyn Iterator<Item = Result<Row, Rejection>>>,
+    pub rows: RowIter,
 }
 
 pub fn read(input: Box<dyn Read>, format: Format, file: &str) -> std::io::Result<Rows> {
@@ -32,15 +32,25 @@ pub fn read(input: Box<dyn Read>, format: Format, file: &str) -> std::io::Result
         tracing::info!(file, encoding = encoding.name(), "decoding to UTF-8");
     }
     let input: Box<dyn Read> = Box::new(input);
-    let rows = match format {
+    let (header, rows) = match format {
         Format::Csv => delimited(input, b',', file),
         Format::Tsv => delimited(input, b'\t', file),
         Format::Jsonl => jsonl(input, file),
     }?;
-    Ok(Rows { encoding, ..rows })
+    Ok(Rows {
+        header,
+        encoding,
+        rows,
+    })
 }
 
-fn delimited(input: Box<dyn Read>, delimiter: u8, file: &str) -> std::io::Result<Rows> {
+type RowIter = Box<dyn Iterator<Item = Result<Row, Rejection>>>;
+
+fn delimited(
+    input: Box<dyn Read>,
+    delimiter: u8,
+    file: &str,
+) -> std::io::Result<(Vec<String>, RowIter)> {
     let quoting = delimiter == b',';
     let seen = Rc::new(RefCell::new(SeenBytes::default()));
     let mut reader = csv::ReaderBuilder::new()
@@ -109,11 +119,7 @@ fn delimited(input: Box<dyn Read>, delimiter: u8, file: &str) -> std::io::Result
             return Some(prev);
         }
     });
-    Ok(Rows {
-        header,
-        encoding: TextEncoding::Utf8,
-        rows: Box::new(rows),
-    })
+    Ok((header, Box::new(rows)))
 }
 
 fn convert(
@@ -233,7 +239,7 @@ fn lossy_row(rec: &csv::ByteRecord) -> String {
         .join("\t")
 }
 
-fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<Rows> {
+fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<(Vec<String>, RowIter)> {
     let mut lines = BufReader::new(input).split(b'\n').enumerate().peekable();
     // The header of a JSONL file is the keys of its first object; later objects may add keys.
     let mut header = Vec::new();
@@ -309,11 +315,7 @@ fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<Rows> {
             values,
         }))
     });
-    Ok(Rows {
-        header,
-        encoding: TextEncoding::Utf8,
-        rows: Box::new(rows),
-    })
+    Ok((header, Box::new(rows)))
 }
 
 #[cfg(test)]

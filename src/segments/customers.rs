@@ -24,7 +24,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use crate::ingest::encoding::Utf8Reader;
+use crate::ingest::encoding::{binary_kind, Utf8Reader};
 
 /// Id column names, in order of preference (after header normalisation).
 pub const ID_COLUMNS: &[&str] = &[
@@ -212,6 +212,17 @@ impl<R: Read> Table<R> {
     pub fn open(input: R, file: &str) -> Result<Self, LoadError> {
         let input = Utf8Reader::new(input).map_err(|e| LoadError::unreadable(file, &e))?;
         let mut buffered = BufReader::with_capacity(64 * 1024, input);
+        let head = buffered
+            .fill_buf()
+            .map_err(|e| LoadError::unreadable(file, &e))?;
+        if let Some(kind) = binary_kind(head) {
+            return Err(LoadError {
+                file: file.to_owned(),
+                line: None,
+                message: format!("the file is {kind}, not a CSV table"),
+                hint: "from Excel, save it as \"CSV UTF-8\" (File > Save As)".into(),
+            });
+        }
         let delimiter = sniff_delimiter(&mut buffered);
         // Headers are read as an ordinary record so that their line and encoding are checked
         // the same way as the data's.
@@ -414,6 +425,14 @@ mod tests {
             assert_eq!(c[0].segments, vec!["VIP"]);
             assert_eq!(c[0].attributes["지역"], "서울");
         }
+    }
+
+    #[test]
+    fn a_workbook_saved_as_csv_by_name_only_is_refused() {
+        let xlsx = b"PK\x03\x04\x14\x00\x06\x00 rest of a workbook";
+        let e = read_customers(xlsx.as_slice(), "customers.csv").unwrap_err();
+        assert!(e.message.contains("a ZIP archive"), "{e}");
+        assert!(e.hint.contains("CSV UTF-8"), "{e}");
     }
 
     #[test]
