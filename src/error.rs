@@ -54,8 +54,6 @@ impl std::fmt::Display for Location {
 pub enum UserError {
     #[error("cannot read {path}: {reason}")]
     UnreadableFile { path: PathBuf, reason: String },
-    #[error("cannot tell the format of {path}")]
-    UnknownFormat { path: PathBuf },
     #[error("{path} is {kind}, not a text table")]
     NotText { path: PathBuf, kind: &'static str },
     #[error("mapping {path}: {message}")]
@@ -90,14 +88,9 @@ impl UserError {
             UserError::UnreadableFile { .. } => {
                 "check the path and that the file is readable; use `-` to read from stdin".into()
             }
-            UserError::UnknownFormat { .. } => {
-                "name files .csv, .tsv or .jsonl (optionally gzip-compressed, .csv.gz), or pass \
-                 --format csv|tsv|jsonl"
-                    .into()
-            }
             UserError::NotText { .. } => {
-                "sori reads CSV, TSV and JSONL (UTF-8, CP949 or UTF-16, plain or .gz); from Excel, \
-                 save as \"CSV UTF-8\" (File > Save As)"
+                "sori reads CSV, TSV, JSONL and one-text-per-line files (UTF-8, CP949 or UTF-16, \
+                 plain or .gz); from Excel, save as \"CSV UTF-8\" (File > Save As)"
                     .into()
             }
             UserError::BadMapping { .. } => {

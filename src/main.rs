@@ -66,6 +66,7 @@ struct IngestArgs {
     /// Mapping file (TOML) naming the source columns; see README "Mapping files".
     #[arg(long)]
     map: Option<PathBuf>,
+    /// [default: by the file's extension, else by its first lines]
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Source name (part of each document id); default: the mapping's, else the file stem.
@@ -127,16 +128,19 @@ struct TokenizeArgs {
 
 #[derive(Args)]
 struct AnalyzeArgs {
-    /// Input files (JSONL with `id` and `text`, or CSV/TSV with --text-col); stdin when none.
+    /// Input files (JSONL with `id` and `text`, CSV/TSV, or one text per line); stdin when
+    /// none.
     files: Vec<String>,
     /// `default` (= `accurate`, 6 layers, built in), `fast` (4 layers, models/sentiment-fast)
     /// or a model directory.
     #[arg(long, default_value = "default")]
     model: String,
+    /// [default: by the file's extension, else by its first lines; jsonl for stdin]
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// The text column of CSV/TSV input [default: the first of text, body, content, review,
-    /// document, 내용, 리뷰, ... in the header]
+    /// The text column of CSV/TSV input, by name or, without a header row, by position from 1
+    /// [default: the first of text, body, content, review, document, 내용, 리뷰, ... in the
+    /// header; without one, the column whose values read as text]
     #[arg(long)]
     text_col: Option<String>,
     #[arg(long, default_value = "id")]
@@ -153,12 +157,14 @@ enum EvalCommand {
 struct EvalSentimentArgs {
     #[arg(long)]
     data: PathBuf,
-    /// [default: the first of text, body, content, review, document, 내용, 리뷰, ... in the
-    /// header]
+    /// By name or, in a file without a header row, by position from 1 [default: the first of
+    /// text, body, content, review, document, 내용, 리뷰, ... in the header; without one, the
+    /// column whose values read as text]
     #[arg(long)]
     text_col: Option<String>,
     /// [default: the first of label, sentiment, polarity, class, 감성, 라벨, ...; under
-    /// --scheme stars or stars-binary, rating, stars, score, 별점, 평점, ... first]
+    /// --scheme stars or stars-binary, rating, stars, score, 별점, 평점, ... first; without a
+    /// header row, the column of class codes, or of ratings under a stars scheme]
     #[arg(long)]
     label_col: Option<String>,
     /// auto: binary when no gold label is neutral, else three; binary: negative/positive

@@ -48,6 +48,9 @@ pub fn ingest_summary(out: &mut impl Write, s: &IngestSummary) -> Result<(), Err
         if let Some(encoding) = f.encoding {
             writeln!(out, "{}: read as {encoding}, decoded to UTF-8", f.file)?;
         }
+        if let Some(layout) = &f.layout {
+            writeln!(out, "{}: read as {layout}", f.file)?;
+        }
     }
     for f in s.files.iter().filter(|f| f.quarantine_file.is_some()) {
         writeln!(
@@ -202,8 +205,14 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
     }
     writeln!(
         out,
-        "columns   text `{}`, label `{}`",
-        r.text_col, r.label_col
+        "columns   text `{}`, label `{}`{}",
+        r.text_col,
+        r.label_col,
+        if r.columns_by_position {
+            " (no header row: columns by position, found by their values)"
+        } else {
+            ""
+        }
     )?;
     writeln!(out, "labels    {}", r.label_coding)?;
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;

@@ -223,3 +223,39 @@ fn gzip_files_are_read_and_spreadsheets_refused_with_a_hint() {
         assert!(e.hint().unwrap_or_default().contains("CSV UTF-8"), "{msg}");
     }
 }
+
+/// A `.txt` export says neither its format nor, without a header row, its columns: the
+/// format comes from its lines, the text column from its values, and the summary says so.
+#[test]
+fn txt_files_without_a_header_row_or_columns_are_read_by_their_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let shop = dir.path().join("shop.txt");
+    std::fs::write(
+        &shop,
+        "5\t배송 빠르고 포장도 꼼꼼해요\n1\t이거 완전 불량이에요 환불해주세요\n4\t가격 대비 괜찮아요\n",
+    )
+    .unwrap();
+    let s = ingest(&c, &shop);
+    let f = &s.files[0];
+    assert_eq!((f.ingested_new, f.quarantined), (3, 0), "{f:?}");
+    assert_eq!(
+        f.layout.as_deref(),
+        Some("tsv without a header row; columns named by position, text from column 2")
+    );
+    // The first row is a record, not column names.
+    assert_eq!(ids(&c, "배송").len(), 1);
+    assert_eq!(ids(&c, "불량").len(), 1);
+
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(
+        &plain,
+        "앱이 자꾸 꺼져요, 업데이트 후로\n\n결제 오류 문의합니다\n",
+    )
+    .unwrap();
+    let s = ingest(&c, &plain);
+    let f = &s.files[0];
+    assert_eq!((f.ingested_new, f.quarantined), (2, 0), "{f:?}");
+    assert_eq!(f.layout.as_deref(), Some("one text per line"));
+    assert_eq!(ids(&c, "업데이트").len(), 1);
+}

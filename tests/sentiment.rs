@@ -799,3 +799,110 @@ fn analyze_finds_the_text_column_and_refuses_a_wrong_one() {
     std::fs::write(&empty, "").unwrap();
     assert_eq!(stdout_of(sori().arg("analyze").arg(&empty)), "");
 }
+
+/// Review benchmarks often come as `.txt` files without a header row (`label<TAB>text`, as the
+/// Steam and shopping corpora; `rating<TAB>text`): the columns are found by their values and
+/// scored as if they had been named.
+#[test]
+fn eval_reads_a_benchmark_without_a_header_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mini = std::fs::read_to_string(repo("corpora/eval/sentiment-mini.tsv")).unwrap();
+    // (text, label) of the rows of `id text label` that are not neutral.
+    let polar: Vec<(&str, &str)> = mini
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once('\t')?.1.rsplit_once('\t'))
+        .filter(|(_, label)| *label != "neutral")
+        .collect();
+    let named = eval_mini(&["--scheme", "binary"]);
+
+    let steam = dir.path().join("steam.txt");
+    let rows: String = polar
+        .iter()
+        .map(|(text, label)| format!("{}\t{text}\n", u8::from(*label == "positive")))
+        .collect();
+    std::fs::write(&steam, rows).unwrap();
+    let r = eval_path(&steam, &[]);
+    assert_eq!(
+        (&r["text_col"], &r["label_col"], &r["columns_by_position"]),
+        (&"2".into(), &"1".into(), &true.into())
+    );
+    assert_eq!((&r["scheme"], &r["n"]), (&"binary".into(), &named["n"]));
+    assert_eq!(r["confusion"], named["confusion"]);
+
+    // Star ratings beside a 0/1 label: a stars scheme takes the ratings, auto the label.
+    let shop = dir.path().join("shop.txt");
+    let rows: String = polar
+        .iter()
+        .map(|(text, label)| {
+            let (stars, code) = if *label == "positive" { (5, 1) } else { (1, 0) };
+            format!("{stars}\t{text}\t{code}\n")
+        })
+        .collect();
+    std::fs::write(&shop, rows).unwrap();
+    let by_stars = eval_path(&shop, &["--scheme", "stars-binary"]);
+    assert_eq!(by_stars["label_col"], "1");
+    assert_eq!(by_stars["confusion"], named["confusion"]);
+    assert_eq!(eval_path(&shop, &[])["label_col"], "3");
+
+    // Columns named by position, and a wrong position, as any other column name.
+    let r = eval_path(&steam, &["--text-col", "2", "--label-col", "1"]);
+    assert_eq!(r["confusion"], named["confusion"]);
+    let err = usage_error(
+        sori()
+            .args(["eval", "sentiment", "--text-col", "3", "--data"])
+            .arg(&steam),
+    );
+    assert!(err.contains("the file's columns are: 1, 2"), "{err}");
+}
+
+/// One review per line, no columns: `sori analyze` scores each non-empty line; a JSON array
+/// of objects is read as JSON Lines are.
+#[test]
+fn analyze_reads_a_plain_list_of_reviews() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reviews.txt");
+    std::fs::write(
+        &path,
+        "배송 빠르고, 포장도 꼼꼼해요. 또 살게요\n\n이거 완전 불량이에요, 환불해주세요\n",
+    )
+    .unwrap();
+    let out = stdout_of(sori().arg("analyze").arg(&path));
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(
+        (&lines[0]["id"], &lines[1]["id"]),
+        (&"1".into(), &"3".into())
+    );
+    assert_eq!(lines[0]["sentiment"]["label"], "positive");
+    assert_eq!(lines[1]["sentiment"]["label"], "negative");
+
+    // An API's JSON array, pretty-printed, with ids of its own.
+    let array = dir.path().join("export.json");
+    std::fs::write(
+        &array,
+        "[\n  {\"id\": \"a1\", \"text\": \"배송 빠르고 포장도 꼼꼼해요\"},\n  {\"id\": \"a2\",\n   \"text\": \"이거 완전 불량이에요\"}\n]\n",
+    )
+    .unwrap();
+    let out = stdout_of(sori().arg("analyze").arg(&array));
+    let labels: Vec<(String, String)> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["sentiment"]["label"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("a1".into(), "positive".into()),
+            ("a2".into(), "negative".into())
+        ]
+    );
+}

@@ -236,19 +236,16 @@ pub fn analyze_files(
         req.files.clone()
     };
     for name in &inputs {
-        let format = req
-            .format
-            .or_else(|| crate::ingest::mapping::Format::from_path(std::path::Path::new(name)))
-            .unwrap_or(crate::ingest::mapping::Format::Jsonl);
-        let input = crate::ingest::InputFile::new(name, Some(format))?;
-        let rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
-        let text_col = crate::ingest::mapping::pick_column(
-            &rows.header,
-            req.text_col.as_ref(),
-            &[crate::ingest::mapping::aliases::TEXT],
-            "--text-col",
-            &input.name,
-        )?;
+        // A file's format comes from its name or, failing that, its first lines; stdin has
+        // neither and is JSONL unless --format says otherwise.
+        let format = match (req.format, name.as_str()) {
+            (None, "-") => Some(crate::ingest::mapping::Format::Jsonl),
+            (format, _) => format,
+        };
+        let input = crate::ingest::InputFile::new(name, format)?;
+        let mut rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
+        let text_col =
+            crate::ingest::layout::pick_text_column(&mut rows, req.text_col.as_ref(), &input.name)?;
         let mut pending: Vec<(String, u64, normalize::Normalized)> = Vec::new();
         let flush = |pending: &mut Vec<(String, u64, normalize::Normalized)>,
                      out: &mut dyn Write|

@@ -11,7 +11,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, InternalError};
-use crate::ingest::mapping::{aliases, find, pick_column, Format};
+use crate::ingest::layout;
+use crate::ingest::mapping::{aliases, find, pick_column};
 use crate::ingest::InputFile;
 use crate::jobs::EvalRequest;
 use metrics::{ClassMetrics, Confusion};
@@ -29,6 +30,8 @@ pub struct EvalReport {
     /// The columns read, as named or as found by their usual names.
     pub text_col: String,
     pub label_col: String,
+    /// The file had no header row: the columns are positions (from 1), found by their values.
+    pub columns_by_position: bool,
     /// The scheme scored: `binary`, `three`, `stars` or `stars-binary`.
     pub scheme: String,
     /// Whether `scheme` was chosen from the labels (`--scheme auto`, the default).
@@ -191,7 +194,7 @@ impl LabelCoding {
                 "{column} holds numbers up to {max} that are not class codes (0/1, 0/1/2 or -1/0/1){}",
                 if words { ", next to class names" } else { "" }
             ),
-            "for ratings use --scheme stars; otherwise label the rows negative / neutral / positive",
+            "for ratings use --scheme stars (or stars-binary, the middle ratings left out); otherwise label the rows negative / neutral / positive",
         ))
     }
 
@@ -249,31 +252,40 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     let auto = requested.is_none();
     let mut scheme = requested.unwrap_or(Scheme::Three);
     let model = crate::jobs::load_model(&req.model)?;
-    let input = InputFile::new(
-        &req.data.display().to_string(),
-        Format::from_path(&req.data).or(Some(Format::Tsv)),
-    )?;
-    let rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
-    let encoding = rows.encoding;
-    let text_col = pick_column(
-        &rows.header,
-        req.text_col.as_ref(),
-        &[aliases::TEXT],
-        "--text-col",
-        &input.name,
-    )?;
+    let input = InputFile::new(&req.data.display().to_string(), None)?;
+    let mut rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
+    let (encoding, positional) = (rows.encoding, rows.positional);
+    let text_col = layout::pick_text_column(&mut rows, req.text_col.as_ref(), &input.name)?;
     let label_names: &[&[&str]] = if scheme.reads_ratings() {
         &[aliases::RATING, aliases::LABEL]
     } else {
         &[aliases::LABEL]
     };
-    let picked = pick_column(
-        &rows.header,
-        req.label_col.as_ref(),
-        label_names,
-        "--label-col",
-        &input.name,
-    );
+    let picked = if rows.positional && req.label_col.is_none() {
+        let sample = rows.sample(layout::SAMPLE_ROWS);
+        layout::label_column(&rows.header, &sample, &text_col, scheme.reads_ratings()).ok_or_else(
+            || {
+                crate::error::bad_argument(
+                    format!(
+                        "{} has no header row, and no column of it reads as labels",
+                        input.name
+                    ),
+                    format!(
+                        "name the label column by its position with --label-col (1 to {})",
+                        rows.header.len()
+                    ),
+                )
+            },
+        )
+    } else {
+        pick_column(
+            &rows.header,
+            req.label_col.as_ref(),
+            label_names,
+            "--label-col",
+            &input.name,
+        )
+    };
     let label_col =
         match picked {
             Err(e) if req.label_col.is_none() => match find(&rows.header, aliases::RATING) {
@@ -419,6 +431,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         encoding: encoding.name().to_owned(),
         text_col,
         label_col,
+        columns_by_position: positional,
         scheme: scheme.name().to_owned(),
         scheme_auto: auto,
         label_coding: coding.describe().to_owned(),

@@ -73,6 +73,11 @@ impl<R: Read> Utf8Reader<R> {
             .read_to_end(&mut head)?;
         let at_eof = head.len() < SNIFF_BYTES;
         let encoding = sniff(&head, at_eof);
+        // A UTF-8 BOM (Excel's "CSV UTF-8") is not text: left in, it would stick to the
+        // first column name, or to the first value of a file without a header row.
+        if encoding == TextEncoding::Utf8 && head.starts_with(b"\xEF\xBB\xBF") {
+            head.drain(..3);
+        }
         let replayed = Cursor::new(head).chain(input);
         let inner = match encoding.decoder() {
             None => Inner::Utf8(replayed),

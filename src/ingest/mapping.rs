@@ -14,6 +14,8 @@ pub enum Format {
     Csv,
     Tsv,
     Jsonl,
+    /// One text per line, no columns (a plain list of reviews).
+    Lines,
 }
 
 impl Format {

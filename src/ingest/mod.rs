@@ -3,6 +3,7 @@
 
 pub mod dates;
 pub mod encoding;
+pub mod layout;
 pub mod mapping;
 pub mod quarantine;
 pub mod reader;
@@ -68,6 +69,8 @@ pub struct InputFile {
     pub path: Option<PathBuf>,
     pub name: String,
     pub format: Format,
+    /// Neither a flag nor the file name said the format, so it was read off the first lines.
+    pub format_guessed: bool,
 }
 
 impl InputFile {
@@ -83,6 +86,7 @@ impl InputFile {
                 path: None,
                 name: "stdin".into(),
                 format,
+                format_guessed: false,
             });
         }
         let path = PathBuf::from(arg);
@@ -93,22 +97,40 @@ impl InputFile {
             }
             .into());
         }
-        let format = match format.or_else(|| Format::from_path(&path)) {
-            Some(f) => f,
-            None => match encoding::binary_kind_by_name(&path) {
-                Some(kind) => return Err(UserError::NotText { path, kind }.into()),
-                None => return Err(UserError::UnknownFormat { path }.into()),
-            },
-        };
+        let named = format.or_else(|| Format::from_path(&path));
+        if named.is_none() {
+            if let Some(kind) = encoding::binary_kind_by_name(&path) {
+                return Err(UserError::NotText { path, kind }.into());
+            }
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| arg.to_owned());
-        Ok(InputFile {
+        let mut file = InputFile {
             path: Some(path),
             name,
-            format,
-        })
+            format: named.unwrap_or(Format::Lines),
+            format_guessed: named.is_none(),
+        };
+        if file.format_guessed {
+            file.format = file.sniff_format()?;
+            tracing::info!(file = %file.name, format = ?file.format, "format guessed from the content");
+        }
+        Ok(file)
+    }
+
+    /// The format of a file whose name does not say (`reviews.txt`), from its first lines.
+    fn sniff_format(&self) -> Result<Format, Error> {
+        let unreadable = |e: std::io::Error| UserError::UnreadableFile {
+            path: self.path.clone().unwrap_or_default(),
+            reason: e.to_string(),
+        };
+        let mut head = Vec::new();
+        encoding::Utf8Reader::new(self.open()?)
+            .and_then(|r| r.take(encoding::SNIFF_BYTES as u64).read_to_end(&mut head))
+            .map_err(unreadable)?;
+        Ok(layout::format_of(&String::from_utf8_lossy(&head)))
     }
 
     /// The file's bytes, gunzipped when it is named `.gz`. Spreadsheets, archives and other

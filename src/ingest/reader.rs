@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
 
 use super::encoding::{TextEncoding, Utf8Reader};
+use super::layout;
 use super::mapping::Format;
 use super::Rejection;
 
@@ -20,9 +21,26 @@ pub struct Row {
 
 pub struct Rows {
     pub header: Vec<String>,
+    /// The file had no header row, so its columns are named by position: "1", "2", ...
+    pub positional: bool,
     /// What the file was decoded from (rows are always UTF-8).
     pub encoding: TextEncoding,
     pub rows: RowIter,
+}
+
+impl Rows {
+    /// Up to `n` of the first readable rows, for guessing which column is which; they stay
+    /// in `rows`, so nothing is skipped.
+    pub fn sample(&mut self, n: usize) -> Vec<Row> {
+        let mut rest = std::mem::replace(&mut self.rows, Box::new(std::iter::empty()));
+        let head: Vec<Result<Row, Rejection>> = rest.by_ref().take(n).collect();
+        let sample = head
+            .iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect();
+        self.rows = Box::new(head.into_iter().chain(rest));
+        sample
+    }
 }
 
 pub fn read(input: Box<dyn Read>, format: Format, file: &str) -> std::io::Result<Rows> {
@@ -32,13 +50,15 @@ pub fn read(input: Box<dyn Read>, format: Format, file: &str) -> std::io::Result
         tracing::info!(file, encoding = encoding.name(), "decoding to UTF-8");
     }
     let input: Box<dyn Read> = Box::new(input);
-    let (header, rows) = match format {
-        Format::Csv => delimited(input, b',', file),
-        Format::Tsv => delimited(input, b'\t', file),
-        Format::Jsonl => jsonl(input, file),
-    }?;
+    let ((header, rows), positional) = match format {
+        Format::Csv => delimited(input, b',', file)?,
+        Format::Tsv => delimited(input, b'\t', file)?,
+        Format::Jsonl => (jsonl(input, file)?, false),
+        Format::Lines => (lines(input, file), false),
+    };
     Ok(Rows {
         header,
+        positional,
         encoding,
         rows,
     })
@@ -46,42 +66,46 @@ pub fn read(input: Box<dyn Read>, format: Format, file: &str) -> std::io::Result
 
 type RowIter = Box<dyn Iterator<Item = Result<Row, Rejection>>>;
 
+/// Rows of a delimited file and whether its columns are named by position: a first row that
+/// [`layout::is_data_row`] takes for a record is read as one.
 fn delimited(
     input: Box<dyn Read>,
     delimiter: u8,
     file: &str,
-) -> std::io::Result<(Vec<String>, RowIter)> {
+) -> std::io::Result<((Vec<String>, RowIter), bool)> {
     let quoting = delimiter == b',';
     let seen = Rc::new(RefCell::new(SeenBytes::default()));
-    let mut reader = csv::ReaderBuilder::new()
+    let reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         // TSV exports rarely quote, and a stray quote must not swallow the rest of the file.
         .quoting(quoting)
+        .has_headers(false)
         .from_reader(RecordingReader {
             inner: input,
             seen: Rc::clone(&seen),
             // Only quoted fields can be left open; TSV input is not kept.
             record: quoting,
         });
-    let header: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?
+    let mut records = reader.into_byte_records();
+    let first = records
+        .next()
+        .transpose()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let cells: Vec<String> = first
         .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let h = String::from_utf8_lossy(h);
-            let h = if i == 0 {
-                h.trim_start_matches('\u{feff}')
-            } else {
-                &h
-            };
-            h.trim().to_string()
-        })
+        .flat_map(|r| r.iter())
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
+    let positional = layout::is_data_row(&cells);
+    let (header, first_row) = if positional {
+        (layout::positional_header(cells.len()), first.map(Ok))
+    } else {
+        (cells, None)
+    };
     let file = file.to_owned();
     let names = header.clone();
-    let mut records = reader.into_byte_records();
+    let mut records = first_row.into_iter().chain(records);
     let mut pending: Option<(Result<Row, Rejection>, u64)> = None;
     let rows = std::iter::from_fn(move || loop {
         let Some(rec) = records.next() else {
@@ -119,7 +143,7 @@ fn delimited(
             return Some(prev);
         }
     });
-    Ok((header, Box::new(rows)))
+    Ok(((header, Box::new(rows)), positional))
 }
 
 fn convert(
@@ -239,83 +263,181 @@ fn lossy_row(rec: &csv::ByteRecord) -> String {
         .join("\t")
 }
 
-fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<(Vec<String>, RowIter)> {
-    let mut lines = BufReader::new(input).split(b'\n').enumerate().peekable();
-    // The header of a JSONL file is the keys of its first object; later objects may add keys.
-    let mut header = Vec::new();
-    if let Some((_, Ok(first))) = lines.peek() {
-        if let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice(first) {
-            header = obj.keys().cloned().collect();
-        }
-    }
+/// The non-empty lines of `input`, trimmed, with their 1-based line numbers; a line that
+/// cannot be read or is not UTF-8 is a rejection.
+fn text_lines(
+    input: Box<dyn Read>,
+    file: &str,
+) -> impl Iterator<Item = Result<(u64, String), Rejection>> {
     let file = file.to_owned();
-    let rows = lines.filter_map(move |(i, line)| {
-        let line_no = i as u64 + 1;
-        let bytes = match line {
-            Ok(b) => b,
-            Err(e) => {
-                return Some(Err(Rejection::new(
-                    &file,
-                    line_no,
-                    None,
-                    e.to_string(),
-                    None,
-                )))
-            }
-        };
-        let text = match std::str::from_utf8(&bytes) {
-            Ok(t) => t.trim(),
-            Err(_) => {
-                return Some(Err(Rejection::new(
+    BufReader::new(input)
+        .split(b'\n')
+        .enumerate()
+        .filter_map(move |(i, line)| {
+            let line_no = i as u64 + 1;
+            let bytes = match line {
+                Ok(b) => b,
+                Err(e) => {
+                    let reason = e.to_string();
+                    return Some(Err(Rejection::new(&file, line_no, None, reason, None)));
+                }
+            };
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let text = text.trim();
+                    (!text.is_empty()).then(|| Ok((line_no, text.to_owned())))
+                }
+                Err(e) => Some(Err(Rejection::new(
                     &file,
                     line_no,
                     None,
                     "invalid UTF-8".into(),
-                    Some(String::from_utf8_lossy(&bytes).into_owned()),
-                )))
+                    Some(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                ))),
             }
-        };
-        if text.is_empty() {
-            return None;
+        })
+}
+
+/// One text per non-empty line, in a column named `text`.
+fn lines(input: Box<dyn Read>, file: &str) -> (Vec<String>, RowIter) {
+    let rows = text_lines(input, file).map(|line| {
+        line.map(|(line, text)| Row {
+            line,
+            values: BTreeMap::from([("text".to_owned(), text)]),
+        })
+    });
+    (vec!["text".to_owned()], Box::new(rows))
+}
+
+/// JSON Lines, or one JSON array of objects (what most APIs and `.json` exports write).
+fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<(Vec<String>, RowIter)> {
+    let mut lines = text_lines(input, file).peekable();
+    if let Some(Ok((_, first))) = lines.peek() {
+        if first.starts_with('[') {
+            return json_array(lines, file);
         }
-        let obj = match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(serde_json::Value::Object(obj)) => obj,
-            Ok(_) => {
-                return Some(Err(Rejection::new(
-                    &file,
-                    line_no,
-                    None,
-                    "line is JSON but not an object".into(),
-                    Some(text.to_owned()),
-                )))
-            }
-            Err(e) => {
-                return Some(Err(Rejection::new(
-                    &file,
-                    line_no,
-                    None,
-                    format!("invalid JSON: {e}"),
-                    Some(text.to_owned()),
-                )))
-            }
-        };
-        let values = obj
-            .into_iter()
-            .filter_map(|(k, v)| {
-                let v = match v {
-                    serde_json::Value::Null => return None,
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                Some((k, v))
-            })
-            .collect();
-        Some(Ok(Row {
-            line: line_no,
-            values,
-        }))
+    }
+    // The header of a JSONL file is the keys of its first object; later objects may add keys.
+    let header = match lines.peek() {
+        Some(Ok((_, first))) => keys_of(first),
+        _ => Vec::new(),
+    };
+    let file = file.to_owned();
+    let rows = lines.map(move |line| {
+        let (line_no, text) = line?;
+        let reject =
+            |reason: String| Rejection::new(&file, line_no, None, reason, Some(text.clone()));
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(obj)) => Ok(object_row(line_no, obj)),
+            Ok(_) => Err(reject("line is JSON but not an object".into())),
+            Err(e) => Err(reject(format!("invalid JSON: {e}"))),
+        }
     });
     Ok((header, Box::new(rows)))
+}
+
+fn keys_of(json: &str) -> Vec<String> {
+    match serde_json::from_str(json) {
+        Ok(serde_json::Value::Object(obj)) => obj.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// JSON values become strings: numbers and booleans as written, nested values as their JSON
+/// text, so nothing is lost; nulls are absent.
+fn object_row(line: u64, obj: serde_json::Map<String, serde_json::Value>) -> Row {
+    let values = obj
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::Null => return None,
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            Some((k, v))
+        })
+        .collect();
+    Row { line, values }
+}
+
+/// A JSON array of objects, read whole (arrays are not streamed by their writers either); each
+/// element is a row with the line it starts on, and an element that is not an object is a
+/// rejection. A malformed array is rejected from the point where it breaks.
+fn json_array(
+    lines: impl Iterator<Item = Result<(u64, String), Rejection>>,
+    file: &str,
+) -> std::io::Result<(Vec<String>, RowIter)> {
+    let mut rejected = Vec::new();
+    // Blank lines were dropped; keep each line's number beside its start in the joined text.
+    let (mut text, mut starts) = (String::new(), Vec::new());
+    for line in lines {
+        match line {
+            Ok((no, l)) => {
+                starts.push((text.len(), no));
+                text.push_str(&l);
+                text.push('\n');
+            }
+            Err(r) => rejected.push(Err(r)),
+        }
+    }
+    let line_at = |offset: usize| {
+        let i = starts.partition_point(|&(start, _)| start <= offset);
+        starts[i.saturating_sub(1)].1
+    };
+    let mut rows = Vec::new();
+    let mut header = Vec::new();
+    // Walk the array's elements with a streaming parser, so each keeps its position.
+    // The text starts with the `[` (lines are trimmed), so the body starts at offset 1.
+    let body = text.trim_end().strip_prefix('[').unwrap_or(&text);
+    let body = body.strip_suffix(']').unwrap_or(body);
+    let base = 1;
+    let mut pos = 0;
+    loop {
+        let rest = &body[pos..];
+        let skipped = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_whitespace() || c == ',')
+                .len();
+        pos += skipped;
+        if pos >= body.len() {
+            break;
+        }
+        let line = line_at(base + pos);
+        let mut stream =
+            serde_json::Deserializer::from_str(&body[pos..]).into_iter::<serde_json::Value>();
+        match stream.next() {
+            Some(Ok(serde_json::Value::Object(obj))) => {
+                if header.is_empty() {
+                    header = obj.keys().cloned().collect();
+                }
+                rows.push(Ok(object_row(line, obj)));
+                pos += stream.byte_offset();
+            }
+            Some(Ok(other)) => {
+                rows.push(Err(Rejection::new(
+                    file,
+                    line,
+                    None,
+                    "array element is JSON but not an object".into(),
+                    Some(other.to_string()),
+                )));
+                pos += stream.byte_offset();
+            }
+            Some(Err(e)) => {
+                rows.push(Err(Rejection::new(
+                    file,
+                    line,
+                    None,
+                    format!("invalid JSON in the array, the rest of the file is not read: {e}"),
+                    Some(body[pos..].chars().take(200).collect()),
+                )));
+                break;
+            }
+            None => break,
+        }
+    }
+    rows.extend(rejected);
+    Ok((header, Box::new(rows.into_iter())))
 }
 
 #[cfg(test)]
@@ -325,6 +447,30 @@ mod tests {
     fn rows(data: &'static [u8], format: Format) -> (Vec<String>, Vec<Result<Row, Rejection>>) {
         let r = read(Box::new(data), format, "t").unwrap();
         (r.header, r.rows.collect())
+    }
+
+    #[test]
+    fn a_json_array_of_objects_is_read_with_each_element_s_line() {
+        let data = "[\n  {\"id\": 1, \"text\": \"좋아요\"},\n\n  {\"id\": 2,\n   \"text\": \"별로, 진짜\", \"stars\": 2},\n  \"stray\",\n  {\"id\": 3, \"text\": null}\n]\n";
+        let (h, r) = rows(data.as_bytes(), Format::Jsonl);
+        assert_eq!(h, vec!["id", "text"]);
+        let lines: Vec<u64> = r
+            .iter()
+            .map(|r| match r {
+                Ok(row) => row.line,
+                Err(rej) => rej.line,
+            })
+            .collect();
+        assert_eq!(lines, [2, 4, 6, 7]);
+        let second = r[1].as_ref().unwrap();
+        assert_eq!(second.values["text"], "별로, 진짜");
+        assert_eq!(second.values["stars"], "2");
+        assert!(r[2].as_ref().unwrap_err().reason.contains("not an object"));
+        assert!(!r[3].as_ref().unwrap().values.contains_key("text"));
+
+        let (_, r) = rows(b"[{\"text\": \"a\"}, {\"text\": ", Format::Jsonl);
+        assert_eq!(r.len(), 2);
+        assert!(r[1].as_ref().unwrap_err().reason.contains("invalid JSON"));
     }
 
     #[test]

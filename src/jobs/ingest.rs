@@ -12,7 +12,8 @@ use crate::analyze::Pipeline;
 use crate::error::Error;
 use crate::index::{Existing, FeedbackIndex};
 use crate::ingest::encoding::TextEncoding;
-use crate::ingest::mapping::{Format, Mapping};
+use crate::ingest::layout;
+use crate::ingest::mapping::{Format, Mapping, OneOrMany};
 use crate::ingest::quarantine::Quarantine;
 use crate::ingest::{reader, resolve_for, InputFile, Rejection, RowMapper};
 use crate::record::{Analysis, Document, Kind, Record};
@@ -48,6 +49,10 @@ pub struct FileSummary {
     /// What the file was decoded from; absent for UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<&'static str>,
+    /// How a file whose name or first row did not say was read: its format, and its text
+    /// column when the file has no header row; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
 }
 
 impl FileSummary {
@@ -105,16 +110,18 @@ pub fn ingest(
             file: input.name.clone(),
             ..Default::default()
         };
-        let rows = reader::read(input.open()?, input.format, &input.name)?;
+        let mut rows = reader::read(input.open()?, input.format, &input.name)?;
         fs.encoding = Some(rows.encoding.name()).filter(|_| rows.encoding != TextEncoding::Utf8);
+        let mapping = with_guessed_text_column(&opts.mapping, &mut rows);
         let resolved = resolve_for(
             input,
             &rows.header,
-            &opts.mapping,
+            &mapping,
             opts.kind,
             opts.source.as_deref(),
         )?;
         fs.source = resolved.source.clone();
+        fs.layout = layout_note(input, &rows, &resolved);
         let mapper = RowMapper {
             resolved: &resolved,
             tz: opts.tz,
@@ -277,4 +284,33 @@ fn progress_bar(enabled: bool, name: &str) -> indicatif::ProgressBar {
     bar.set_message(name.to_owned());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+fn layout_note(
+    input: &InputFile,
+    rows: &reader::Rows,
+    resolved: &crate::ingest::mapping::Resolved,
+) -> Option<String> {
+    let format = format!("{:?}", input.format).to_lowercase();
+    match (rows.positional, input.format_guessed) {
+        (true, _) => Some(format!(
+            "{format} without a header row; columns named by position, text from column {}",
+            resolved.text.join(", ")
+        )),
+        (false, true) if input.format == Format::Lines => Some("one text per line".into()),
+        (false, true) => Some(format!("{format} (from its first lines)")),
+        (false, false) => None,
+    }
+}
+
+/// A file without a header row names its columns by position, which no usual name matches:
+/// unless the mapping names the text column, the one whose values read as text is taken
+/// (the other columns stay attributes `1`, `2`, ...).
+fn with_guessed_text_column(mapping: &Mapping, rows: &mut reader::Rows) -> Mapping {
+    let mut mapping = mapping.clone();
+    if rows.positional && mapping.columns.text.is_none() {
+        let sample = rows.sample(layout::SAMPLE_ROWS);
+        mapping.columns.text = layout::text_column(&rows.header, &sample).map(OneOrMany::One);
+    }
+    mapping
 }
