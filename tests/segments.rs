@@ -23,6 +23,25 @@ fn documents_carry_segments_and_unknown_customers_get_unknown() {
     assert!(unknown.contains(&"t:r7".to_string()) && unknown.contains(&"t:r3".to_string()));
 }
 
+/// A gzip-compressed customer table is read as ingest reads a `.csv.gz`.
+#[test]
+fn a_gzip_customer_table_is_loaded() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let customers = dir.path().join("customers.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&customers).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all("customer_id,segment\nC001,VIP\n".as_bytes())
+        .unwrap();
+    gz.finish().unwrap();
+    sori::jobs::segments_load(&c, &customers).unwrap();
+    ingest(&c, &fixture("reviews.csv"));
+    assert_eq!(ids(&c, "segment:vip"), vec!["t:r1", "t:r4"]);
+}
+
 #[test]
 fn reloading_segments_rejoins_the_index_without_reingesting() {
     let dir = tempfile::tempdir().unwrap();

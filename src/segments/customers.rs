@@ -87,8 +87,17 @@ impl LoadError {
 
 pub fn load_customers(path: &Path) -> Result<Loaded, LoadError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| LoadError::unreadable(&name, &e))?;
-    read_customers(file, &name)
+    read_customers(open_table_file(path, &name)?, &name)
+}
+
+/// A table file's bytes, gunzipped when it is named `.gz` (`customers.csv.gz`), as ingest does.
+pub(super) fn open_table_file(path: &Path, name: &str) -> Result<Box<dyn Read>, LoadError> {
+    let file = File::open(path).map_err(|e| LoadError::unreadable(name, &e))?;
+    Ok(if crate::ingest::mapping::is_gzip_path(path) {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
+    } else {
+        Box::new(file)
+    })
 }
 
 /// Reads customers from any reader; `file` names it in errors.

@@ -21,7 +21,6 @@
 //! always share a score (so with many one-order customers, F jumps from 1 straight to 4 or 5).
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -208,7 +207,7 @@ pub fn load_orders(path: &Path) -> Result<Orders, LoadError> {
 
 pub fn load_orders_with(path: &Path, columns: &OrderColumns) -> Result<Orders, LoadError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| LoadError::unreadable(&name, &e))?;
+    let file = super::customers::open_table_file(path, &name)?;
     read_orders(file, &name, columns)
 }
 
