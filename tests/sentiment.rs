@@ -325,13 +325,23 @@ fn an_absent_problem_reads_as_praise_for_aspects_never_trained_on() {
 /// 128 tokens (~200 characters), so a hotel or game review that lists details first and
 /// judges in its last sentences ("... 다시는 안 갑니다") was read by its details. On the
 /// project's long-review set that got 5 of the 90 end-verdict reviews right (0.056) and 0.650
-/// of all; head and tail (`head_and_tail`) reads 0.53 of them, the others within two rows.
+/// of all; head and tail (`head_and_tail`) reads 0.53 of them, the others within two rows,
+/// and with the closing view (the last two sentences scored on their own, their geometric
+/// mean multiplied in, `with_closing_view`) 0.74, 0.888 of all; on a second set written to
+/// check it (`long-reviews-2.tsv`, a quarter of it ending on a side remark) level at 116 of
+/// 120.
 #[test]
 fn a_long_review_is_judged_by_its_end_as_well_as_its_start() {
     let r = eval_file("corpora/eval/long-reviews.tsv", &["--by", "verdict"]);
     assert_eq!(r["n"], 260);
-    assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
-    assert!(group_accuracy(&r, "end") >= 0.45, "{r}");
+    assert!(r["accuracy"].as_f64().unwrap() >= 0.85, "{r}");
+    assert!(group_accuracy(&r, "end") >= 0.68, "{r}");
+    // Hearing the end must not hand the score to a side remark after the verdict.
+    let r = eval_file("corpora/eval/long-reviews-2.tsv", &["--by", "verdict"]);
+    assert_eq!(r["n"], 120);
+    assert!(r["accuracy"].as_f64().unwrap() >= 0.93, "{r}");
+    assert!(group_accuracy(&r, "sidenote") >= 0.88, "{r}");
+    assert!(group_accuracy(&r, "end") >= 0.85, "{r}");
     assert!(group_accuracy(&r, "start") >= 0.90, "{r}");
     assert!(group_accuracy(&r, "throughout") >= 0.90, "{r}");
 }
