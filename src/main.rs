@@ -140,7 +140,7 @@ struct AnalyzeArgs {
     format: Option<Format>,
     /// The text column of CSV/TSV input, by name or, without a header row, by position from 1
     /// [default: the first of text, body, content, review, document, 내용, 리뷰, ... in the
-    /// header; without one, the column whose values read as text]
+    /// header; without one or any usual name, the column whose values read as text]
     #[arg(long)]
     text_col: Option<String>,
     #[arg(long, default_value = "id")]
@@ -158,13 +158,14 @@ struct EvalSentimentArgs {
     #[arg(long)]
     data: PathBuf,
     /// By name or, in a file without a header row, by position from 1 [default: the first of
-    /// text, body, content, review, document, 내용, 리뷰, ... in the header; without one, the
-    /// column whose values read as text]
+    /// text, body, content, review, document, 내용, 리뷰, ... in the header; without one or any
+    /// usual name, the column whose values read as text]
     #[arg(long)]
     text_col: Option<String>,
     /// [default: the first of label, sentiment, polarity, class, 감성, 라벨, ...; under
     /// --scheme stars or stars-binary, rating, stars, score, 별점, 평점, ... first; without a
-    /// header row, the column of class codes, or of ratings under a stars scheme]
+    /// header row or any usual name, the column of class codes, or of ratings under a stars
+    /// scheme]
     #[arg(long)]
     label_col: Option<String>,
     /// auto: binary when no gold label is neutral, else three; binary: negative/positive

@@ -208,10 +208,11 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
         "columns   text `{}`, label `{}`{}",
         r.text_col,
         r.label_col,
-        if r.columns_by_position {
-            " (no header row: columns by position, found by their values)"
-        } else {
-            ""
+        match (r.columns_by_position, r.columns_by_values) {
+            (true, true) => " (no header row: columns by position, found by their values)",
+            (true, false) => " (no header row: columns by position)",
+            (false, true) => " (found by their values: no usual column name)",
+            (false, false) => "",
         }
     )?;
     writeln!(out, "labels    {}", r.label_coding)?;

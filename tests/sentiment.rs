@@ -745,6 +745,21 @@ fn eval_finds_the_text_and_label_columns_by_their_usual_names() {
     let err = usage_error(sori().args(["eval", "sentiment", "--data"]).arg(&shop));
     assert!(err.contains("`별점` looks like ratings"), "{err}");
     assert!(err.contains("--scheme stars-binary"), "{err}");
+
+    // Headers no list knows (a Kaggle-style export): found by their values, and said so.
+    let kaggle = dir.path().join("export.tsv");
+    std::fs::write(
+        &kaggle,
+        mini.replacen("id\ttext\tlabel", "Item No\tReview Text\t평가", 1),
+    )
+    .unwrap();
+    let r = eval_path(&kaggle, &[]);
+    assert_eq!(
+        (&r["text_col"], &r["label_col"], &r["columns_by_values"]),
+        (&"Review Text".into(), &"평가".into(), &true.into())
+    );
+    assert_eq!(r["confusion"], by_default["confusion"]);
+    assert_eq!(by_default["columns_by_values"], false);
 }
 
 /// A negative / positive benchmark is scored as binary unless told otherwise: three-way

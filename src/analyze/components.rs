@@ -245,7 +245,8 @@ pub fn analyze_files(
         let input = crate::ingest::InputFile::new(name, format)?;
         let mut rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
         let text_col =
-            crate::ingest::layout::pick_text_column(&mut rows, req.text_col.as_ref(), &input.name)?;
+            crate::ingest::layout::pick_text_column(&mut rows, req.text_col.as_ref(), &input.name)?
+                .column;
         let mut pending: Vec<(String, u64, normalize::Normalized)> = Vec::new();
         let flush = |pending: &mut Vec<(String, u64, normalize::Normalized)>,
                      out: &mut dyn Write|

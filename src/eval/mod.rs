@@ -30,8 +30,11 @@ pub struct EvalReport {
     /// The columns read, as named or as found by their usual names.
     pub text_col: String,
     pub label_col: String,
-    /// The file had no header row: the columns are positions (from 1), found by their values.
+    /// The file had no header row: the columns are positions (from 1).
     pub columns_by_position: bool,
+    /// A column was found by its values, not by its name (no header row, or headers that no
+    /// list of usual names knows).
+    pub columns_by_values: bool,
     /// The scheme scored: `binary`, `three`, `stars` or `stars-binary`.
     pub scheme: String,
     /// Whether `scheme` was chosen from the labels (`--scheme auto`, the default).
@@ -255,52 +258,60 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     let input = InputFile::new(&req.data.display().to_string(), None)?;
     let mut rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
     let (encoding, positional) = (rows.encoding, rows.positional);
-    let text_col = layout::pick_text_column(&mut rows, req.text_col.as_ref(), &input.name)?;
+    let text = layout::pick_text_column(&mut rows, req.text_col.as_ref(), &input.name)?;
+    let text_col = text.column;
     let label_names: &[&[&str]] = if scheme.reads_ratings() {
         &[aliases::RATING, aliases::LABEL]
     } else {
         &[aliases::LABEL]
     };
-    let picked = if rows.positional && req.label_col.is_none() {
-        let sample = rows.sample(layout::SAMPLE_ROWS);
-        layout::label_column(&rows.header, &sample, &text_col, scheme.reads_ratings()).ok_or_else(
-            || {
-                crate::error::bad_argument(
-                    format!(
-                        "{} has no header row, and no column of it reads as labels",
-                        input.name
-                    ),
-                    format!(
-                        "name the label column by its position with --label-col (1 to {})",
-                        rows.header.len()
-                    ),
-                )
-            },
-        )
-    } else {
-        pick_column(
+    let by_name = label_names
+        .iter()
+        .find_map(|names| find(&rows.header, names));
+    let mut label_by_values = false;
+    let label_col = match (&req.label_col, by_name) {
+        (Some(named), _) => pick_column(
             &rows.header,
-            req.label_col.as_ref(),
+            Some(named),
             label_names,
             "--label-col",
             &input.name,
-        )
-    };
-    let label_col =
-        match picked {
-            Err(e) if req.label_col.is_none() => match find(&rows.header, aliases::RATING) {
-                Some(rating) => return Err(crate::error::bad_argument(
+        )?,
+        (None, Some(column)) if !rows.positional => column,
+        (None, _) => {
+            if let Some(rating) = find(&rows.header, aliases::RATING) {
+                return Err(crate::error::bad_argument(
                     format!(
                         "{}: no label column, but `{rating}` looks like ratings",
                         input.name
                     ),
                     "to score ratings, pass --scheme stars (1-2 / 3 / 4-5 or 1-4 / 5-7 / 8-10) \
                      or --scheme stars-binary (the middle ones left out)",
-                )),
-                None => return Err(e),
-            },
-            picked => picked?,
-        };
+                ));
+            }
+            // No header row, or headers no list knows: the column whose values are labels.
+            let sample = rows.sample(layout::SAMPLE_ROWS);
+            match layout::label_column(&rows.header, &sample, &text_col, scheme.reads_ratings()) {
+                Some(column) => {
+                    label_by_values = true;
+                    column
+                }
+                None if rows.positional => {
+                    return Err(crate::error::bad_argument(
+                        format!(
+                            "{} has no header row, and no column of it reads as labels",
+                            input.name
+                        ),
+                        format!(
+                            "name the label column by its position with --label-col (1 to {})",
+                            rows.header.len()
+                        ),
+                    ))
+                }
+                None => pick_column(&rows.header, None, label_names, "--label-col", &input.name)?,
+            }
+        }
+    };
     if let Some(by) = &req.by {
         pick_column(&rows.header, Some(by), &[], "--by", &input.name)?;
     }
@@ -432,6 +443,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         text_col,
         label_col,
         columns_by_position: positional,
+        columns_by_values: text.by_values || label_by_values,
         scheme: scheme.name().to_owned(),
         scheme_auto: auto,
         label_coding: coding.describe().to_owned(),

@@ -7,7 +7,7 @@
 //! their first review as column names) failed every row, so the layout is guessed from the
 //! first lines instead, and every guess is reported so that a wrong one is visible.
 
-use super::mapping::{aliases, pick_column, Format};
+use super::mapping::{aliases, find, pick_column, Format};
 use super::reader::{Row, Rows};
 use crate::error::Error;
 
@@ -16,26 +16,44 @@ const FORMAT_LINES: usize = 50;
 /// Rows looked at to guess which column of a headerless file is which.
 pub const SAMPLE_ROWS: usize = 200;
 
+/// A column picked for a role, and whether it was found by its values rather than by its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picked {
+    pub column: String,
+    pub by_values: bool,
+}
+
 /// The text column of `rows`: the one `--text-col` names, else the first with a usual name,
-/// or, in a file without a header row, the one whose values read as text.
+/// else (a file without a header row, or headers no list knows: `Review Text`, `리뷰내용`)
+/// the one whose values read as text.
 pub fn pick_text_column(
     rows: &mut Rows,
     named: Option<&String>,
     file: &str,
-) -> Result<String, Error> {
-    if rows.positional && named.is_none() {
-        let sample = rows.sample(SAMPLE_ROWS);
-        return text_column(&rows.header, &sample).ok_or_else(|| {
-            crate::error::bad_argument(
-                format!("{file} has no header row, and no column of it reads as text"),
-                format!(
-                    "name the text column by its position with --text-col (1 to {})",
-                    rows.header.len()
-                ),
-            )
-        });
+) -> Result<Picked, Error> {
+    let by_name = |column| Picked {
+        column,
+        by_values: false,
+    };
+    if named.is_some() || (!rows.positional && find(&rows.header, aliases::TEXT).is_some()) {
+        return pick_column(&rows.header, named, &[aliases::TEXT], "--text-col", file).map(by_name);
     }
-    pick_column(&rows.header, named, &[aliases::TEXT], "--text-col", file)
+    let sample = rows.sample(SAMPLE_ROWS);
+    match text_column(&rows.header, &sample) {
+        Some(column) => Ok(Picked {
+            column,
+            by_values: true,
+        }),
+        None if rows.positional => Err(crate::error::bad_argument(
+            format!("{file} has no header row, and no column of it reads as text"),
+            format!(
+                "name the text column by its position with --text-col (1 to {})",
+                rows.header.len()
+            ),
+        )),
+        // An empty file, or no wordy column: the usual error, with the columns listed.
+        None => pick_column(&rows.header, None, &[aliases::TEXT], "--text-col", file).map(by_name),
+    }
 }
 
 /// The format of a file from its first (decoded) bytes: JSON objects, tab- or comma-separated
