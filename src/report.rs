@@ -49,7 +49,7 @@ pub fn ingest_summary(out: &mut impl Write, s: &IngestSummary) -> Result<(), Err
             writeln!(out, "{}: read as {encoding}, decoded to UTF-8", f.file)?;
         }
         if let Some(layout) = &f.layout {
-            writeln!(out, "{}: read as {layout}", f.file)?;
+            writeln!(out, "{}: {layout}", f.file)?;
         }
     }
     for f in s.files.iter().filter(|f| f.quarantine_file.is_some()) {

@@ -241,7 +241,7 @@ fn txt_files_without_a_header_row_or_columns_are_read_by_their_layout() {
     assert_eq!((f.ingested_new, f.quarantined), (3, 0), "{f:?}");
     assert_eq!(
         f.layout.as_deref(),
-        Some("tsv without a header row; columns named by position, text from column 2")
+        Some("read as tsv without a header row; columns named by position, text from column 2")
     );
     // The first row is a record, not column names.
     assert_eq!(ids(&c, "배송").len(), 1);
@@ -256,6 +256,34 @@ fn txt_files_without_a_header_row_or_columns_are_read_by_their_layout() {
     let s = ingest(&c, &plain);
     let f = &s.files[0];
     assert_eq!((f.ingested_new, f.quarantined), (2, 0), "{f:?}");
-    assert_eq!(f.layout.as_deref(), Some("one text per line"));
+    assert_eq!(f.layout.as_deref(), Some("read as one text per line"));
     assert_eq!(ids(&c, "업데이트").len(), 1);
+}
+
+/// A 10-star export (Naver's layout: `rating` 1-10) without a mapping: its ratings are read
+/// on the 1-10 scale, not quarantined as off the default 1-5 one, and the summary says so.
+#[test]
+fn ratings_above_five_are_read_as_ten_stars_not_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let path = dir.path().join("movies.tsv");
+    std::fs::write(
+        &path,
+        "review_id\trating\ttext\n1\t10\t인생 영화입니다\n2\t1\t시간 아까워요\n3\t7\t볼만해요\n",
+    )
+    .unwrap();
+    let s = ingest(&c, &path);
+    let f = &s.files[0];
+    assert_eq!((f.ingested_new, f.quarantined), (3, 0), "{f:?}");
+    assert_eq!(
+        f.layout.as_deref(),
+        Some("ratings in `rating` read on the stars10 scale (1-10), from their values")
+    );
+    assert_eq!(ids(&c, "rating:>=9").len(), 1);
+
+    // A five-star file is left on its default scale.
+    let five = dir.path().join("five.tsv");
+    std::fs::write(&five, "id\tstars\ttext\n1\t5\t좋아요\n2\t2\t별로\n").unwrap();
+    let f = &ingest(&c, &five).files[0];
+    assert_eq!((f.ingested(), f.layout.as_deref()), (2, None), "{f:?}");
 }

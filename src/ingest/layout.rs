@@ -10,6 +10,7 @@
 use super::mapping::{aliases, find, pick_column, Format};
 use super::reader::{Row, Rows};
 use crate::error::Error;
+use crate::record::RatingScale;
 
 /// Lines of the head looked at to guess the format.
 const FORMAT_LINES: usize = 50;
@@ -241,6 +242,25 @@ pub fn label_column(
         .or_else(highest_ratings)
 }
 
+/// The scale of a ratings column that uses the range above 5 (at least two distinct values of
+/// 6-10) and nothing above 10: 1-10 stars. None when the values stay within 1-5 (the default
+/// fits), go beyond 10 (no star scale does), or stray above 5 only once, which is a typo for
+/// the quarantine to show rather than a scale.
+pub fn rating_scale(sample: &[Row], col: &str) -> Option<RatingScale> {
+    let values: Vec<f64> = values_of(sample, col)
+        .filter_map(|v| v.parse::<f64>().ok())
+        .collect();
+    let mut high: Vec<u64> = values
+        .iter()
+        .filter(|&&v| v > 5.0)
+        .map(|v| v.to_bits())
+        .collect();
+    high.sort_unstable();
+    high.dedup();
+    let top = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (high.len() >= 2 && top <= 10.0).then_some(RatingScale::Stars10)
+}
+
 fn values_of<'a>(sample: &'a [Row], col: &'a str) -> impl Iterator<Item = &'a str> {
     sample
         .iter()
@@ -292,6 +312,26 @@ mod tests {
         assert_eq!(format_of(""), Format::Lines);
         // A line cut off at the end of the head does not count against the others.
         assert_eq!(format_of("1\t좋아요\n0\t별로\n1\t그럭"), Format::Tsv);
+    }
+
+    #[test]
+    fn ratings_above_five_are_read_as_ten_stars() {
+        let sample = |values: &[&str]| -> Vec<Row> {
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| row(i as u64 + 1, &[v]))
+                .collect()
+        };
+        assert_eq!(
+            rating_scale(&sample(&["10", "1", "8"]), "1"),
+            Some(RatingScale::Stars10)
+        );
+        assert_eq!(rating_scale(&sample(&["5", "1", "4.5"]), "1"), None);
+        assert_eq!(rating_scale(&sample(&["100", "80"]), "1"), None);
+        assert_eq!(rating_scale(&sample(&["", "n/a"]), "1"), None);
+        // One stray value above 5 in a five-star file is a typo, not a scale.
+        assert_eq!(rating_scale(&sample(&["5", "4", "9", "2"]), "1"), None);
     }
 
     #[test]

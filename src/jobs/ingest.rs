@@ -13,10 +13,10 @@ use crate::error::Error;
 use crate::index::{Existing, FeedbackIndex};
 use crate::ingest::encoding::TextEncoding;
 use crate::ingest::layout;
-use crate::ingest::mapping::{Format, Mapping, OneOrMany};
+use crate::ingest::mapping::{aliases, find, Format, Mapping, OneOrMany};
 use crate::ingest::quarantine::Quarantine;
 use crate::ingest::{reader, resolve_for, InputFile, Rejection, RowMapper};
-use crate::record::{Analysis, Document, Kind, Record};
+use crate::record::{Analysis, Document, Kind, RatingScale, Record};
 use crate::segments::SegmentStore;
 
 pub struct IngestOptions<'a> {
@@ -112,7 +112,8 @@ pub fn ingest(
         };
         let mut rows = reader::read(input.open()?, input.format, &input.name)?;
         fs.encoding = Some(rows.encoding.name()).filter(|_| rows.encoding != TextEncoding::Utf8);
-        let mapping = with_guessed_text_column(&opts.mapping, &mut rows);
+        let kind = opts.kind.or(opts.mapping.kind).unwrap_or(Kind::Review);
+        let (mapping, guessed_scale) = with_guessed_columns(&opts.mapping, &mut rows, kind);
         let resolved = resolve_for(
             input,
             &rows.header,
@@ -121,7 +122,7 @@ pub fn ingest(
             opts.source.as_deref(),
         )?;
         fs.source = resolved.source.clone();
-        fs.layout = layout_note(input, &rows, &resolved);
+        fs.layout = layout_note(input, &rows, &resolved, guessed_scale);
         let mapper = RowMapper {
             resolved: &resolved,
             tz: opts.tz,
@@ -290,27 +291,67 @@ fn layout_note(
     input: &InputFile,
     rows: &reader::Rows,
     resolved: &crate::ingest::mapping::Resolved,
+    guessed_scale: Option<RatingScale>,
 ) -> Option<String> {
     let format = format!("{:?}", input.format).to_lowercase();
-    match (rows.positional, input.format_guessed) {
+    let read_as = match (rows.positional, input.format_guessed) {
         (true, _) => Some(format!(
-            "{format} without a header row; columns named by position, text from column {}",
+            "read as {format} without a header row; columns named by position, text from \
+             column {}",
             resolved.text.join(", ")
         )),
-        (false, true) if input.format == Format::Lines => Some("one text per line".into()),
-        (false, true) => Some(format!("{format} (from its first lines)")),
+        (false, true) if input.format == Format::Lines => Some("read as one text per line".into()),
+        (false, true) => Some(format!("read as {format} (from its first lines)")),
         (false, false) => None,
+    };
+    let scale = guessed_scale.map(|scale| {
+        let (lo, hi) = scale.range();
+        format!(
+            "ratings in `{}` read on the {} scale ({lo}-{hi}), from their values",
+            resolved.rating.as_deref().unwrap_or_default(),
+            scale.as_str()
+        )
+    });
+    match (read_as, scale) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
     }
 }
 
-/// A file without a header row names its columns by position, which no usual name matches:
-/// unless the mapping names the text column, the one whose values read as text is taken
-/// (the other columns stay attributes `1`, `2`, ...).
-fn with_guessed_text_column(mapping: &Mapping, rows: &mut reader::Rows) -> Mapping {
+/// What the mapping leaves open and the file's values tell. A file without a header row names
+/// its columns by position, which no usual name matches: unless the mapping names the text
+/// column, the one whose values read as text is taken (the other columns stay attributes `1`,
+/// `2`, ...). A review file's ratings are taken as 1-5 stars unless the mapping gives a
+/// scale; when the sampled ratings go above 5 (a 10-star export such as Naver's), they are
+/// read as 1-10 instead of quarantining every rating over 5.
+fn with_guessed_columns(
+    mapping: &Mapping,
+    rows: &mut reader::Rows,
+    kind: Kind,
+) -> (Mapping, Option<RatingScale>) {
     let mut mapping = mapping.clone();
-    if rows.positional && mapping.columns.text.is_none() {
-        let sample = rows.sample(layout::SAMPLE_ROWS);
+    let guess_text = rows.positional && mapping.columns.text.is_none();
+    // A survey's 0-10 default (NPS) and a column named for NPS or CSAT already fit.
+    let rating_col = mapping
+        .columns
+        .rating
+        .clone()
+        .or_else(|| find(&rows.header, aliases::RATING))
+        .filter(|c| {
+            let c = c.to_lowercase();
+            !c.contains("nps") && !c.contains("csat")
+        })
+        .filter(|_| mapping.rating.scale.is_none() && kind != Kind::Survey);
+    if !guess_text && rating_col.is_none() {
+        return (mapping, None);
+    }
+    let sample = rows.sample(layout::SAMPLE_ROWS);
+    if guess_text {
         mapping.columns.text = layout::text_column(&rows.header, &sample).map(OneOrMany::One);
     }
-    mapping
+    let scale = rating_col.and_then(|col| layout::rating_scale(&sample, &col));
+    if scale.is_some() {
+        mapping.rating.scale = scale;
+    }
+    (mapping, scale)
 }
