@@ -501,8 +501,8 @@ impl SentimentModel {
     /// Scores documents and, with `sentences` (or for a long text's closing view), their
     /// sentences. Sentences are scored in the same pass as the documents, so that length
     /// bucketing can pack them all, each in its plain form, without the hedge of a contrast
-    /// (see `sentence_scoring_form`). Without `sentences` the [`DocSentiment::sentences`]
-    /// of a document may be left unscored (they carry the document's score).
+    /// (see `sentence_scoring_form`). Without `sentences`, [`DocSentiment::sentences`] is
+    /// empty for a text the model reads whole.
     fn score_documents(
         &self,
         texts: &[&str],
@@ -519,8 +519,13 @@ impl SentimentModel {
                 .as_ref()
         };
         for (text, encoded) in texts.iter().zip(&docs) {
-            let ranges = split_sentences(text);
             let cut = encoded.as_ref().is_some_and(|e| e.cut);
+            // Document scores alone need the sentences of long texts only.
+            let ranges = if sentences || cut {
+                split_sentences(text)
+            } else {
+                Vec::new()
+            };
             let closing = cut && ranges.len() > CLOSING_SENTENCES;
             let scored = ranges.len() > 1 && (sentences || closing);
             if scored {
