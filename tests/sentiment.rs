@@ -342,6 +342,11 @@ fn a_long_review_is_judged_by_its_end_as_well_as_its_start() {
     assert!(r["accuracy"].as_f64().unwrap() >= 0.93, "{r}");
     assert!(group_accuracy(&r, "sidenote") >= 0.88, "{r}");
     assert!(group_accuracy(&r, "end") >= 0.85, "{r}");
+    // Mid-length reviews are read whole, start and end alike (0.917 when written).
+    let r = eval_file("corpora/eval/mid-reviews.tsv", &["--by", "verdict"]);
+    assert_eq!(r["n"], 120);
+    assert!(r["accuracy"].as_f64().unwrap() >= 0.88, "{r}");
+    assert!(group_accuracy(&r, "end") >= 0.78, "{r}");
     assert!(group_accuracy(&r, "start") >= 0.90, "{r}");
     assert!(group_accuracy(&r, "throughout") >= 0.90, "{r}");
 }
