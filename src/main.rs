@@ -157,6 +157,9 @@ enum EvalCommand {
 struct EvalSentimentArgs {
     #[arg(long)]
     data: PathBuf,
+    /// [default: by the file's extension, else by its first lines]
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// By name or, in a file without a header row, by position from 1 [default: the first of
     /// text, body, content, review, document, 내용, 리뷰, ... in the header; without one or any
     /// usual name, the column whose values read as text]
@@ -326,6 +329,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 let report = jobs::eval_sentiment(
                     &jobs::EvalRequest {
                         data: a.data,
+                        format: a.format,
                         text_col: a.text_col,
                         label_col: a.label_col,
                         scheme: a.scheme,

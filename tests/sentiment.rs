@@ -884,6 +884,25 @@ fn eval_reads_a_benchmark_without_a_header_row() {
             .arg(&steam),
     );
     assert!(err.contains("the file's columns are: 1, 2"), "{err}");
+
+    // A comma-separated .txt with word labels and unusual headers reads as one text per
+    // line; --format says otherwise.
+    let csv = dir.path().join("export.txt");
+    let rows: String = std::iter::once("review body,평가\n".to_owned())
+        .chain(
+            polar
+                .iter()
+                .map(|(text, label)| format!("\"{}\",{label}\n", text.replace('"', "\"\""))),
+        )
+        .collect();
+    std::fs::write(&csv, rows).unwrap();
+    eval_failure(&["--data".as_ref(), csv.as_os_str()]);
+    let r = eval_path(&csv, &["--format", "csv"]);
+    assert_eq!(
+        (&r["text_col"], &r["label_col"]),
+        (&"review body".into(), &"평가".into())
+    );
+    assert_eq!(r["confusion"], named["confusion"]);
 }
 
 /// One review per line, no columns: `sori analyze` scores each non-empty line; a JSON array

@@ -255,7 +255,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     let auto = requested.is_none();
     let mut scheme = requested.unwrap_or(Scheme::Three);
     let model = crate::jobs::load_model(&req.model)?;
-    let input = InputFile::new(&req.data.display().to_string(), None)?;
+    let input = InputFile::new(&req.data.display().to_string(), req.format)?;
     let mut rows = crate::ingest::reader::read(input.open()?, input.format, &input.name)?;
     let (encoding, positional) = (rows.encoding, rows.positional);
     let text = layout::pick_text_column(&mut rows, req.text_col.as_ref(), &input.name)?;

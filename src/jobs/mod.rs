@@ -382,6 +382,8 @@ pub fn analyze(ctx: &Context, req: &AnalyzeRequest, out: &mut impl Write) -> Res
 
 pub struct EvalRequest {
     pub data: PathBuf,
+    /// None: by the file's extension, else by its first lines.
+    pub format: Option<crate::ingest::mapping::Format>,
     /// None: found by the usual names (`text`, `document`, `review`, `내용`, ...).
     pub text_col: Option<String>,
     /// None: `label`, `sentiment`, ...; under a stars scheme `rating`, `stars`, `별점`, ... first.
