@@ -200,6 +200,9 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
             String::new()
         }
     )?;
+    if r.format_guessed {
+        writeln!(out, "format    {} (from its first lines)", r.format)?;
+    }
     if r.encoding != "UTF-8" {
         writeln!(out, "encoding  {} (decoded to UTF-8)", r.encoding)?;
     }

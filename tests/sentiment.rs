@@ -858,6 +858,10 @@ fn eval_reads_a_benchmark_without_a_header_row() {
         (&"2".into(), &"1".into(), &true.into())
     );
     assert_eq!((&r["scheme"], &r["n"]), (&"binary".into(), &named["n"]));
+    assert_eq!(
+        (&r["format"], &r["format_guessed"]),
+        (&"tsv".into(), &true.into())
+    );
     assert_eq!(r["confusion"], named["confusion"]);
 
     // Star ratings beside a 0/1 label: a stars scheme takes the ratings, auto the label.

@@ -27,6 +27,10 @@ pub struct EvalReport {
     pub data: String,
     /// The data file's text encoding ("UTF-8", "CP949", "UTF-16LE", ...).
     pub encoding: String,
+    /// How the rows were read: `csv`, `tsv`, `jsonl` or `lines`.
+    pub format: String,
+    /// The format came from the file's first lines, not from its name or `--format`.
+    pub format_guessed: bool,
     /// The columns read, as named or as found by their usual names.
     pub text_col: String,
     pub label_col: String,
@@ -440,6 +444,8 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         ngram_weight: model.ngram_weight(),
         data: req.data.display().to_string(),
         encoding: encoding.name().to_owned(),
+        format: format!("{:?}", input.format).to_lowercase(),
+        format_guessed: input.format_guessed,
         text_col,
         label_col,
         columns_by_position: positional,
