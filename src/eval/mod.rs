@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, InternalError};
 use crate::ingest::layout;
-use crate::ingest::mapping::{aliases, find, pick_column};
+use crate::ingest::mapping::{aliases, find, label_word_class, pick_column};
 use crate::ingest::InputFile;
 use crate::jobs::EvalRequest;
 use metrics::{ClassMetrics, Confusion};
@@ -172,7 +172,7 @@ impl LabelCoding {
         for l in labels {
             match l.trim().parse::<f64>() {
                 Ok(v) if v.is_finite() => numbers.push(v),
-                _ => words |= word_class(l).is_some(),
+                _ => words |= label_word_class(l).is_some(),
             }
         }
         let max = numbers.iter().copied().fold(f64::MIN, f64::max);
@@ -211,7 +211,7 @@ impl LabelCoding {
         let number = || v.parse::<f64>().ok();
         match self {
             // Numbers as numbers: pandas writes a 0/1 column with a gap in it as 0.0 / 1.0.
-            LabelCoding::Words => word_class(v).or_else(|| match number() {
+            LabelCoding::Words => label_word_class(v).or_else(|| match number() {
                 Some(0.0) => Some(0),
                 Some(1.0) => Some(2),
                 _ => None,
@@ -239,15 +239,6 @@ impl LabelCoding {
             LabelCoding::FiveStars => "stars 1-2 negative, 3 neutral, 4-5 positive",
             LabelCoding::TenStars => "ratings 1-4 negative, 5-7 neutral, 8-10 positive",
         }
-    }
-}
-
-fn word_class(raw: &str) -> Option<usize> {
-    match raw.trim().to_lowercase().as_str() {
-        "negative" | "neg" | "부정" => Some(0),
-        "neutral" | "neu" | "중립" => Some(1),
-        "positive" | "pos" | "긍정" => Some(2),
-        _ => None,
     }
 }
 

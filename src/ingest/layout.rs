@@ -7,7 +7,7 @@
 //! their first review as column names) failed every row, so the layout is guessed from the
 //! first lines instead, and every guess is reported so that a wrong one is visible.
 
-use super::mapping::{aliases, find, pick_column, Format};
+use super::mapping::{aliases, find, label_word_class, pick_column, Format};
 use super::reader::{Row, Rows};
 use crate::error::Error;
 use crate::record::RatingScale;
@@ -215,19 +215,7 @@ pub fn label_column(
         return highest_ratings();
     }
     let class_like = |v: &&str| {
-        number(v).is_some_and(|n| (-1..=2).contains(&n))
-            || matches!(
-                v.to_lowercase().as_str(),
-                "negative"
-                    | "neutral"
-                    | "positive"
-                    | "neg"
-                    | "neu"
-                    | "pos"
-                    | "부정"
-                    | "중립"
-                    | "긍정"
-            )
+        number(v).is_some_and(|n| (-1..=2).contains(&n)) || label_word_class(v).is_some()
     };
     columns
         .iter()

@@ -186,6 +186,17 @@ pub mod aliases {
     pub const PRODUCT: &[&str] = &["product", "product_name", "item", "상품", "상품명", "제품"];
 }
 
+/// The class (0 negative, 1 neutral, 2 positive) a gold-label word names, in English or
+/// Korean, any case.
+pub fn label_word_class(raw: &str) -> Option<usize> {
+    match raw.trim().to_lowercase().as_str() {
+        "negative" | "neg" | "부정" => Some(0),
+        "neutral" | "neu" | "중립" => Some(1),
+        "positive" | "pos" | "긍정" => Some(2),
+        _ => None,
+    }
+}
+
 /// A mapping bound to one file's header: every role resolved to a concrete column name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {

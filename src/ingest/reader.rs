@@ -450,6 +450,14 @@ mod tests {
     }
 
     #[test]
+    fn a_headerless_file_s_first_value_keeps_no_bom() {
+        let (h, r) = rows("\u{feff}1\t좋아요\n0\t별로\n".as_bytes(), Format::Tsv);
+        assert_eq!(h, vec!["1", "2"]);
+        let first = r[0].as_ref().unwrap();
+        assert_eq!((first.line, first.values["1"].as_str()), (1, "1"));
+    }
+
+    #[test]
     fn a_json_array_of_objects_is_read_with_each_element_s_line() {
         let data = "[\n  {\"id\": 1, \"text\": \"좋아요\"},\n\n  {\"id\": 2,\n   \"text\": \"별로, 진짜\", \"stars\": 2},\n  \"stray\",\n  {\"id\": 3, \"text\": null}\n]\n";
         let (h, r) = rows(data.as_bytes(), Format::Jsonl);
