@@ -639,13 +639,48 @@ fn eval_reads_class_codes_by_the_whole_column() {
     assert_eq!(by_stars["skipped"], 20);
     assert_eq!(by_stars["confusion"], binary["confusion"]);
 
-    // Ratings given without --scheme stars are refused, naming the file and column.
-    std::fs::write(&path, "text\tlabel\n좋아요\t5\n별로\t1\n").unwrap();
-    let err = eval_failure(&["--data".as_ref(), path.as_os_str()]);
+    // Without a scheme the same file is read as ratings (no 3 left: binary), as a
+    // shopping benchmark with its middle stars removed is meant to be scored.
+    let std::process::Output { stdout, .. } = sori()
+        .args(["eval", "sentiment", "--data"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&stdout).into_owned();
+    let unchanged = std::fs::read_to_string(&path).unwrap();
+    let without_middle: String = unchanged
+        .lines()
+        .filter(|l| !l.ends_with("\t3"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, without_middle).unwrap();
+    let auto = eval_path(&path, &[]);
+    assert_eq!(
+        (&auto["scheme"], &auto["scheme_auto"]),
+        (&"stars-binary".into(), &true.into())
+    );
+    assert_eq!(
+        auto["label_coding"],
+        "stars 1-2 negative, 3 neutral, 4-5 positive"
+    );
+    assert_eq!(auto["confusion"], binary["confusion"]);
+    assert!(stdout.contains("scheme: stars (auto)"), "{stdout}");
+
+    // Under an explicit class scheme, ratings are refused, naming the file and column; so is
+    // a 0-10 column under auto (an NPS score, whose bands are not the stars').
+    let err = eval_failure(&[
+        "--scheme".as_ref(),
+        "three".as_ref(),
+        "--data".as_ref(),
+        path.as_os_str(),
+    ]);
     assert!(
         err.contains("coded.tsv, column `label`") && err.contains("--scheme stars"),
         "{err}"
     );
+    std::fs::write(&path, "text\tlabel\n좋아요\t10\n별로\t0\n그냥\t7\n").unwrap();
+    let err = eval_failure(&["--data".as_ref(), path.as_os_str()]);
+    assert!(err.contains("not class codes"), "{err}");
 }
 
 /// The text report says how the labels were read and how many rows were left out and why.
@@ -747,7 +782,19 @@ fn eval_finds_the_text_and_label_columns_by_their_usual_names() {
         (&"리뷰".into(), &"별점".into())
     );
     assert_eq!(r["confusion"], by_default["confusion"]);
-    let err = usage_error(sori().args(["eval", "sentiment", "--data"]).arg(&shop));
+    // Under auto, the star column is the label when nothing else is; under a class scheme
+    // the error points to the stars schemes.
+    let auto = eval_path(&shop, &[]);
+    assert_eq!(
+        (&auto["label_col"], &auto["scheme"]),
+        (&"별점".into(), &"stars".into())
+    );
+    assert_eq!(auto["confusion"], by_default["confusion"]);
+    let err = usage_error(
+        sori()
+            .args(["eval", "sentiment", "--scheme", "three", "--data"])
+            .arg(&shop),
+    );
     assert!(err.contains("`별점` looks like ratings"), "{err}");
     assert!(err.contains("--scheme stars-binary"), "{err}");
 

@@ -274,7 +274,13 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         )?,
         (None, Some(column)) if !rows.positional => column,
         (None, _) => {
-            if let Some(rating) = find(&rows.header, aliases::RATING) {
+            let rating = find(&rows.header, aliases::RATING).filter(|_| !rows.positional);
+            if let (Some(rating), true) = (&rating, auto) {
+                // A review export whose only grade is its star column: scored by the stars,
+                // as `--scheme stars` would, and the report says so.
+                scheme = Scheme::Stars;
+                rating.clone()
+            } else if let Some(rating) = rating {
                 return Err(crate::error::bad_argument(
                     format!(
                         "{}: no label column, but `{rating}` looks like ratings",
@@ -283,27 +289,31 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
                     "to score ratings, pass --scheme stars (1-2 / 3 / 4-5 or 1-4 / 5-7 / 8-10) \
                      or --scheme stars-binary (the middle ones left out)",
                 ));
-            }
-            // No header row, or headers no list knows: the column whose values are labels.
-            let sample = rows.sample(layout::SAMPLE_ROWS);
-            match layout::label_column(&rows.header, &sample, &text_col, scheme.reads_ratings()) {
-                Some(column) => {
-                    label_by_values = true;
-                    column
+            } else {
+                // No header row, or headers no list knows: the column whose values are labels.
+                let sample = rows.sample(layout::SAMPLE_ROWS);
+                match layout::label_column(&rows.header, &sample, &text_col, scheme.reads_ratings())
+                {
+                    Some(column) => {
+                        label_by_values = true;
+                        column
+                    }
+                    None if rows.positional => {
+                        return Err(crate::error::bad_argument(
+                            format!(
+                                "{} has no header row, and no column of it reads as labels",
+                                input.name
+                            ),
+                            format!(
+                                "name the label column by its position with --label-col (1 to {})",
+                                rows.header.len()
+                            ),
+                        ))
+                    }
+                    None => {
+                        pick_column(&rows.header, None, label_names, "--label-col", &input.name)?
+                    }
                 }
-                None if rows.positional => {
-                    return Err(crate::error::bad_argument(
-                        format!(
-                            "{} has no header row, and no column of it reads as labels",
-                            input.name
-                        ),
-                        format!(
-                            "name the label column by its position with --label-col (1 to {})",
-                            rows.header.len()
-                        ),
-                    ))
-                }
-                None => pick_column(&rows.header, None, label_names, "--label-col", &input.name)?,
             }
         }
     };
@@ -330,9 +340,23 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         }
     }
     let column = format!("{}, column `{label_col}`", input.name);
-    let coding = LabelCoding::detect(cells.iter().map(|c| c.2.as_str()), scheme, &column)?;
+    let labels = || cells.iter().map(|c| c.2.as_str());
+    let coding = match LabelCoding::detect(labels(), scheme, &column) {
+        // Under `auto`, a column of 1-5 or 1-10 grades that are not class codes is a star
+        // rating (a shopping or app-store export): read it as `--scheme stars` would rather
+        // than refuse it; the report names the scheme and the coding.
+        Err(_) if auto && looks_like_ratings(labels()) => {
+            scheme = Scheme::Stars;
+            LabelCoding::detect(labels(), scheme, &column)?
+        }
+        other => other?,
+    };
     if auto && !cells.iter().any(|c| coding.class(&c.2) == Some(1)) {
-        scheme = Scheme::Binary;
+        scheme = if scheme.reads_ratings() {
+            Scheme::StarsBinary
+        } else {
+            Scheme::Binary
+        };
     }
     let mut kept = Vec::new();
     for (line, text, label, group) in cells {
@@ -462,6 +486,21 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     })
 }
 
+/// Whole grades from 1 up to at most 10, some above 2, and no label words: star ratings. A 0
+/// is left out on purpose: a 0-10 column is more likely an NPS score, whose detractor band
+/// (0-6) the star bands (1-4 / 5-7 / 8-10) would misread.
+fn looks_like_ratings<'a>(labels: impl Iterator<Item = &'a str>) -> bool {
+    let mut top = 0.0;
+    for l in labels {
+        match l.trim().parse::<f64>() {
+            Ok(v) if v.fract() == 0.0 && (1.0..=10.0).contains(&v) => top = f64::max(top, v),
+            _ if l.trim().is_empty() => {}
+            _ => return false,
+        }
+    }
+    top > 2.0
+}
+
 /// The class a score picks under the scheme, and the confidence the calibration check uses.
 fn predicted_class(s: &crate::analyze::sentiment::SentimentScore, scheme: Scheme) -> (usize, f64) {
     if scheme.is_binary() {
@@ -571,5 +610,18 @@ mod tests {
         };
         assert!(hint.contains("--scheme stars"), "{hint}");
         assert!(coding(&["1", "100"], Scheme::Stars).is_err());
+    }
+
+    #[test]
+    fn whole_grades_of_1_to_10_read_as_ratings_and_nps_scores_do_not() {
+        let ratings = |l: &[&str]| looks_like_ratings(l.iter().copied());
+        assert!(ratings(&["5", "1", "2", "4", ""]));
+        assert!(ratings(&["10", "9", "1", "3"]));
+        // Class codes, a 0-10 NPS column, half stars, words, numbers past 10.
+        assert!(!ratings(&["1", "2", "1"]));
+        assert!(!ratings(&["0", "7", "10"]));
+        assert!(!ratings(&["4.5", "1"]));
+        assert!(!ratings(&["5", "positive"]));
+        assert!(!ratings(&["5", "11"]));
     }
 }
