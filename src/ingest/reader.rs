@@ -362,7 +362,8 @@ fn object_row(line: u64, obj: serde_json::Map<String, serde_json::Value>) -> Row
 
 /// A JSON array of objects, read whole (arrays are not streamed by their writers either); each
 /// element is a row with the line it starts on, and an element that is not an object is a
-/// rejection. A malformed array is rejected from the point where it breaks.
+/// rejection. A malformed element is rejected whole, up to the comma its brackets close
+/// before, and the elements after it are read.
 fn json_array(
     lines: impl Iterator<Item = Result<(u64, String), Rejection>>,
     file: &str,
@@ -424,20 +425,55 @@ fn json_array(
                 pos += stream.byte_offset();
             }
             Some(Err(e)) => {
+                // Skip to the element's end as its brackets and strings say, so that one bad
+                // record costs one record; its text goes to the quarantine whole.
+                let end = element_end(&body[pos..]);
+                let reason = if end.is_some() {
+                    format!("invalid JSON in the array element: {e}")
+                } else {
+                    format!("invalid JSON in the array, no element end after it: {e}")
+                };
+                let len = end.unwrap_or(body.len() - pos);
                 rows.push(Err(Rejection::new(
                     file,
                     line,
                     None,
-                    format!("invalid JSON in the array, the rest of the file is not read: {e}"),
-                    Some(body[pos..].chars().take(200).collect()),
+                    reason,
+                    Some(body[pos..pos + len].trim_end().to_owned()),
                 )));
-                break;
+                pos += len;
             }
             None => break,
         }
     }
     rows.extend(rejected);
     Ok((header, Box::new(rows.into_iter())))
+}
+
+/// The length of the array element at the start of `text`, up to (not including) the comma
+/// that ends it at bracket depth 0 outside strings; None when no such comma comes. A stray
+/// closing bracket does not end the element: depth never goes below 0.
+fn element_end(text: &str) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, c) in text.char_indices() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -479,6 +515,32 @@ mod tests {
         let (_, r) = rows(b"[{\"text\": \"a\"}, {\"text\": ", Format::Jsonl);
         assert_eq!(r.len(), 2);
         assert!(r[1].as_ref().unwrap_err().reason.contains("invalid JSON"));
+    }
+
+    /// Regression: one malformed element used to end the read, and the quarantine kept only
+    /// the first 200 characters of everything after it.
+    #[test]
+    fn a_bad_array_element_is_quarantined_whole_and_the_rest_is_read() {
+        let long = "가".repeat(300);
+        let data = format!(
+            "[\n{{\"id\": 1, \"text\": \"좋아요\"}},\n{{\"id\": 2, \"text\": \"{long}\", \"tags\": [\"a, b\", {{\"k\": 1}}] \"x\": 1}},\n{{\"id\": 3, \"text\": \"별로 \\\"정말\\\", 진짜\"}}\n]\n"
+        );
+        let data: &'static [u8] = Box::leak(data.into_bytes().into_boxed_slice());
+        let (_, r) = rows(data, Format::Jsonl);
+        assert_eq!(r.len(), 3, "{r:?}");
+        let bad = r[1].as_ref().unwrap_err();
+        assert_eq!(bad.line, 3);
+        assert!(bad.reason.contains("array element"), "{}", bad.reason);
+        let raw = bad.raw.as_deref().unwrap();
+        assert!(raw.contains(&long) && raw.ends_with("\"x\": 1}"), "{raw}");
+        let third = r[2].as_ref().unwrap();
+        assert_eq!(
+            (third.line, third.values["text"].as_str()),
+            (4, "별로 \"정말\", 진짜")
+        );
+
+        assert_eq!(element_end("{\"a\": \"}, {\"} , {"), Some(14));
+        assert_eq!(element_end("{\"a\": [1, 2]"), None);
     }
 
     #[test]
