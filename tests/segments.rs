@@ -95,4 +95,23 @@ fn rfm_segments_from_orders() {
     );
     // C002 (one order a year ago) and C004 (one order in February) are both Lost.
     assert_eq!(ids(&c, "segment:lost"), vec!["t:r2", "t:r5", "t:r9"]);
+
+    // The same table gzip-compressed, as an export job writes it: the same segments and the
+    // same rejected line.
+    use std::io::Write;
+    let gz_path = dir.path().join("orders.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz_path).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&std::fs::read(&orders).unwrap()).unwrap();
+    gz.finish().unwrap();
+    let from_gz = sori::jobs::segments_rfm(&c, &gz_path, None).unwrap();
+    assert_eq!(from_gz.rejected.len(), 1);
+    assert_eq!(from_gz.rejected[0].line, 8);
+    assert_eq!(ids(&c, "segment:lost"), vec!["t:r2", "t:r5", "t:r9"]);
+    assert_eq!(
+        ids(&c, "segment:champions customer:C001"),
+        vec!["t:r1", "t:r4"]
+    );
 }
