@@ -66,6 +66,33 @@ fn bad_records_are_quarantined_and_counted_never_dropped() {
     }
 }
 
+/// Regression: a cell of only zero-width characters or Hangul fillers (a "blank" answer typed
+/// to get past a required field) was indexed as an empty, neutral document.
+#[test]
+fn an_answer_of_invisible_characters_is_no_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let path = dir.path().join("blank.csv");
+    std::fs::write(
+        &path,
+        "id,text\nk1,배송 빨라요\nk2,\u{200B}\u{200B}\nk3, \u{3164}\u{3164} \nk4,좋\u{200B}아요\n",
+    )
+    .unwrap();
+    let s = ingest(&c, &path);
+    let f = &s.files[0];
+    assert_eq!((f.ingested(), f.quarantined), (2, 2), "{f:?}");
+    let q =
+        std::fs::read_to_string(dir.path().join("quarantine/blank.csv.rejected.jsonl")).unwrap();
+    let lines: Vec<u64> = q
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .inspect(|r| assert!(r["reason"].as_str().unwrap().contains("no text"), "{r}"))
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4]);
+    assert_eq!(ids(&c, ""), vec!["t:k1", "t:k4"]);
+}
+
 #[test]
 fn strict_mode_stops_at_the_first_bad_record_and_commits_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -285,7 +285,11 @@ pub fn analyze_files(
                     serde_json::to_writer(&mut *out, &line)?;
                     writeln!(out)?;
                 }
-                Ok(row) => match row.values.get(&text_col).filter(|t| !t.trim().is_empty()) {
+                Ok(row) => match row
+                    .values
+                    .get(&text_col)
+                    .filter(|t| crate::normalize::has_visible(t))
+                {
                     None => {
                         let line = serde_json::json!({"file": input.name, "line": row.line, "field": text_col, "error": "no text in this field"});
                         serde_json::to_writer(&mut *out, &line)?;

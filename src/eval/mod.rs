@@ -328,7 +328,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
             continue;
         };
         match (row.values.get(&text_col), row.values.get(&label_col)) {
-            (Some(t), Some(l)) if !t.trim().is_empty() => {
+            (Some(t), Some(l)) if crate::normalize::has_visible(t) => {
                 let group = req.by.as_ref().map(|c| {
                     row.values
                         .get(c)

@@ -253,7 +253,7 @@ impl RowMapper<'_> {
                 .values
                 .get(col)
                 .map(|t| t.trim())
-                .filter(|t| !t.is_empty())
+                .filter(|t| crate::normalize::has_visible(t))
             {
                 Some(t) if t.len() > MAX_TEXT_BYTES => {
                     return Err(reject(

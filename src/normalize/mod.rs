@@ -38,6 +38,7 @@ pub use dedup::{
 pub use entities::{ChatMarkers, URL_PLACEHOLDER};
 pub use lang::{detect_lang, Lang};
 pub use pii::{PiiHit, PiiKind};
+pub use text::has_visible;
 
 /// The normalized form of one text, with everything pulled out of it.
 #[derive(Clone, Debug, Serialize)]

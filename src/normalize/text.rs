@@ -268,6 +268,13 @@ fn conjoining_to_compat(c: char) -> Option<char> {
     char::from_u32(mapped)
 }
 
+/// Whether anything would be left to read: a cell of only spaces, Hangul fillers, zero-width
+/// or control characters (a "blank" answer typed to get past a required field) is no text.
+pub fn has_visible(s: &str) -> bool {
+    s.chars()
+        .any(|c| !is_blank(c) && !is_invisible(c) && !c.is_control())
+}
+
 /// Zero-width and bidi formatting characters that only hide inside words (좋\u{200B}아요).
 fn is_invisible(c: char) -> bool {
     matches!(

@@ -426,6 +426,9 @@ impl Lexer {
             "AND" => Tok::And,
             "OR" => Tok::Or,
             "NOT" => Tok::Not,
+            // Lucene's and Elasticsearch's "everything", typed out of habit: with filters beside
+            // it (`* sentiment:negative`) it lists what they keep.
+            "*" | "*:*" => Tok::Atom(Query::All),
             _ => Tok::Atom(Query::Term(word)),
         })
     }
@@ -925,6 +928,13 @@ fn combine(items: Vec<Query>, and: bool) -> Query {
             other => flat.push(other),
         }
     }
+    if and && flat.len() > 1 {
+        // Everything AND x is x.
+        flat.retain(|q| *q != Query::All);
+        if flat.is_empty() {
+            return Query::All;
+        }
+    }
     if flat.len() == 1 {
         return flat.pop().expect("one item");
     }
@@ -1015,6 +1025,13 @@ mod tests {
     fn empty_query_matches_all() {
         assert_eq!(parse("").unwrap(), Query::All);
         assert_eq!(parse("   \t ").unwrap(), Query::All);
+        assert_eq!(parse("*").unwrap(), Query::All);
+        assert_eq!(parse("*:*").unwrap(), Query::All);
+        assert_eq!(parse("* *").unwrap(), Query::All);
+        assert_eq!(p("* sentiment:negative"), "sentiment:negative");
+        assert_eq!(p("NOT *"), "NOT *");
+        // A star inside a word is still a word.
+        assert_eq!(parse("5*").unwrap(), Query::Term("5*".into()));
     }
 
     #[test]
