@@ -172,7 +172,8 @@ struct EvalSentimentArgs {
     #[arg(long)]
     label_col: Option<String>,
     /// auto: binary when no gold label is neutral, else three (a column of 1-5 or 1-10
-    /// grades is read as stars, stars-binary without middle ratings); binary: negative/positive
+    /// grades is read as stars, stars-binary without middle ratings, a 0-10 one as nps);
+    /// nps: 0-6 / 7-8 / 9-10; binary: negative/positive
     /// (neutral rows dropped); three: all classes; stars: 1-5 or 1-10 ratings mapped to classes
     /// (1-2 / 3 / 4-5, 1-4 / 5-7 / 8-10); stars-binary: the same with the middle ratings
     /// dropped and the rest scored as binary.

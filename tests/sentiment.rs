@@ -669,8 +669,8 @@ fn eval_reads_class_codes_by_the_whole_column() {
     assert_eq!(auto["confusion"], binary["confusion"]);
     assert!(stdout.contains("scheme: stars (auto)"), "{stdout}");
 
-    // Under an explicit class scheme, ratings are refused, naming the file and column; so is
-    // a 0-10 column under auto (an NPS score, whose bands are not the stars').
+    // Under an explicit class scheme, ratings are refused, naming the file and column; a 0-10
+    // column under auto is an NPS score, read in its own bands rather than the stars'.
     let err = eval_failure(&[
         "--scheme".as_ref(),
         "three".as_ref(),
@@ -682,8 +682,38 @@ fn eval_reads_class_codes_by_the_whole_column() {
         "{err}"
     );
     std::fs::write(&path, "text\tlabel\n좋아요\t10\n별로\t0\n그냥\t7\n").unwrap();
-    let err = eval_failure(&["--data".as_ref(), path.as_os_str()]);
-    assert!(err.contains("not class codes"), "{err}");
+    assert_eq!(eval_path(&path, &[])["scheme"], "nps");
+}
+
+/// A survey export, free text beside its 0-10 recommendation score, is scored in the NPS bands
+/// (0-6 / 7-8 / 9-10) without being told; 0-10 scores are not read as ten stars.
+#[test]
+fn eval_reads_an_nps_column_in_its_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let mini = std::fs::read_to_string(repo("corpora/eval/sentiment-mini.tsv")).unwrap();
+    let survey: String = mini
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let (text, label) = line.rsplit_once('\t').unwrap();
+            let score = match (i, label) {
+                (0, _) => "추천 점수",
+                (_, "negative") if i % 2 == 0 => "0",
+                (_, "negative") => "6",
+                (_, "neutral") => "7",
+                _ => "9",
+            };
+            format!("{text}\t{score}\n")
+        })
+        .collect();
+    let path = dir.path().join("survey.tsv");
+    std::fs::write(&path, survey).unwrap();
+    let r = eval_path(&path, &[]);
+    assert_eq!((&r["scheme"], &r["scheme_auto"]), (&"nps".into(), &true.into()));
+    assert_eq!(r["label_col"], "추천 점수");
+    assert!(r["label_coding"].as_str().unwrap().starts_with("NPS 0-6"));
+    assert_eq!(r["confusion"], eval_mini(&[])["confusion"]);
+    assert_eq!(eval_path(&path, &["--scheme", "nps"])["confusion"], r["confusion"]);
 }
 
 /// The text report says how the labels were read and how many rows were left out and why.

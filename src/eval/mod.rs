@@ -106,6 +106,10 @@ pub enum Scheme {
     /// Ratings as with `Stars`, the middle ones left out and the rest scored as `Binary`: how
     /// star-rated review benchmarks are usually reported.
     StarsBinary,
+    /// Net Promoter answers (0-10): detractors 0-6 negative, passives 7-8 neutral, promoters
+    /// 9-10 positive. Measures how far the text's sentiment agrees with the score a survey
+    /// respondent gave beside it.
+    Nps,
 }
 
 impl Scheme {
@@ -117,9 +121,10 @@ impl Scheme {
             "three" => Ok(Some(Scheme::Three)),
             "stars" => Ok(Some(Scheme::Stars)),
             "stars-binary" => Ok(Some(Scheme::StarsBinary)),
+            "nps" => Ok(Some(Scheme::Nps)),
             _ => Err(crate::error::bad_argument(
                 format!("unknown scheme `{s}`"),
-                "use --scheme auto, binary, three, stars or stars-binary",
+                "use --scheme auto, binary, three, stars, stars-binary or nps",
             )),
         }
     }
@@ -130,6 +135,7 @@ impl Scheme {
             Scheme::Three => "three",
             Scheme::Stars => "stars",
             Scheme::StarsBinary => "stars-binary",
+            Scheme::Nps => "nps",
         }
     }
 
@@ -139,7 +145,7 @@ impl Scheme {
     }
 
     fn reads_ratings(self) -> bool {
-        matches!(self, Scheme::Stars | Scheme::StarsBinary)
+        matches!(self, Scheme::Stars | Scheme::StarsBinary | Scheme::Nps)
     }
 }
 
@@ -158,6 +164,8 @@ pub enum LabelCoding {
     FiveStars,
     /// `--scheme stars`, ratings up to 10: 1-4 / 5-7 / 8-10.
     TenStars,
+    /// `--scheme nps`: 0-6 / 7-8 / 9-10.
+    Nps,
 }
 
 impl LabelCoding {
@@ -176,6 +184,17 @@ impl LabelCoding {
             }
         }
         let max = numbers.iter().copied().fold(f64::MIN, f64::max);
+        if scheme == Scheme::Nps {
+            let min = numbers.iter().copied().fold(f64::MAX, f64::min);
+            return if numbers.is_empty() || (min >= 0.0 && max <= 10.0) {
+                Ok(LabelCoding::Nps)
+            } else {
+                Err(crate::error::bad_argument(
+                    format!("{column}: --scheme nps reads scores of 0-10, not {min} to {max}"),
+                    "for star ratings use --scheme stars",
+                ))
+            };
+        }
         if scheme.reads_ratings() {
             return match max {
                 m if m <= 5.0 => Ok(LabelCoding::FiveStars),
@@ -228,6 +247,11 @@ impl LabelCoding {
                 s if s < 8.0 => 1,
                 _ => 2,
             }),
+            LabelCoding::Nps => number().map(|s| match s {
+                s if s < 7.0 => 0,
+                s if s < 9.0 => 1,
+                _ => 2,
+            }),
         }
     }
 
@@ -238,6 +262,9 @@ impl LabelCoding {
             LabelCoding::MinusOneZeroOne => "-1 negative, 0 neutral, 1 positive",
             LabelCoding::FiveStars => "stars 1-2 negative, 3 neutral, 4-5 positive",
             LabelCoding::TenStars => "ratings 1-4 negative, 5-7 neutral, 8-10 positive",
+            LabelCoding::Nps => {
+                "NPS 0-6 negative (detractors), 7-8 neutral (passives), 9-10 positive (promoters)"
+            }
         }
     }
 }
@@ -276,9 +303,8 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         (None, _) => {
             let rating = find(&rows.header, aliases::RATING).filter(|_| !rows.positional);
             if let (Some(rating), true) = (&rating, auto) {
-                // A review export whose only grade is its star column: scored by the stars,
-                // as `--scheme stars` would, and the report says so.
-                scheme = Scheme::Stars;
+                // A review export whose only grade is its star (or NPS) column: scored by it,
+                // the scheme chosen from its values below, and the report says so.
                 rating.clone()
             } else if let Some(rating) = rating {
                 return Err(crate::error::bad_argument(
@@ -341,21 +367,19 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     }
     let column = format!("{}, column `{label_col}`", input.name);
     let labels = || cells.iter().map(|c| c.2.as_str());
-    let coding = match LabelCoding::detect(labels(), scheme, &column) {
-        // Under `auto`, a column of 1-5 or 1-10 grades that are not class codes is a star
-        // rating (a shopping or app-store export): read it as `--scheme stars` would rather
-        // than refuse it; the report names the scheme and the coding.
-        Err(_) if auto && looks_like_ratings(labels()) => {
-            scheme = Scheme::Stars;
-            LabelCoding::detect(labels(), scheme, &column)?
-        }
-        other => other?,
-    };
+    // Under `auto`, grades that are not class codes are an NPS answer or a star rating (a
+    // survey, a shopping or app-store export): read as `--scheme nps` or `stars` would rather
+    // than refused; the report names the scheme and the coding.
+    if auto && looks_like_nps(labels(), &label_col) {
+        scheme = Scheme::Nps;
+    } else if auto && looks_like_ratings(labels()) {
+        scheme = Scheme::Stars;
+    }
+    let coding = LabelCoding::detect(labels(), scheme, &column)?;
     if auto && !cells.iter().any(|c| coding.class(&c.2) == Some(1)) {
-        scheme = if scheme.reads_ratings() {
-            Scheme::StarsBinary
-        } else {
-            Scheme::Binary
+        scheme = match scheme {
+            Scheme::Stars => Scheme::StarsBinary,
+            _ => Scheme::Binary,
         };
     }
     let mut kept = Vec::new();
@@ -486,9 +510,27 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     })
 }
 
+/// A Net Promoter column: whole scores of 0-10 under a name that says NPS, or with a 0 and
+/// some above 5 (no star scale starts at 0).
+fn looks_like_nps<'a>(labels: impl Iterator<Item = &'a str>, column: &str) -> bool {
+    let (mut zero, mut top) = (false, 0.0);
+    for l in labels {
+        match l.trim().parse::<f64>() {
+            Ok(v) if v.fract() == 0.0 && (0.0..=10.0).contains(&v) => {
+                zero |= v == 0.0;
+                top = f64::max(top, v);
+            }
+            _ if l.trim().is_empty() => {}
+            _ => return false,
+        }
+    }
+    let named = column.to_lowercase().contains("nps") || column.contains("추천");
+    top > 2.0 && (named || (zero && top > 5.0))
+}
+
 /// Whole grades from 1 up to at most 10, some above 2, and no label words: star ratings. A 0
-/// is left out on purpose: a 0-10 column is more likely an NPS score, whose detractor band
-/// (0-6) the star bands (1-4 / 5-7 / 8-10) would misread.
+/// is left out on purpose: a 0-10 column is an NPS score (see `looks_like_nps`), whose
+/// detractor band (0-6) the star bands (1-4 / 5-7 / 8-10) would misread.
 fn looks_like_ratings<'a>(labels: impl Iterator<Item = &'a str>) -> bool {
     let mut top = 0.0;
     for l in labels {
@@ -610,6 +652,23 @@ mod tests {
         };
         assert!(hint.contains("--scheme stars"), "{hint}");
         assert!(coding(&["1", "100"], Scheme::Stars).is_err());
+    }
+
+    #[test]
+    fn nps_scores_are_read_in_their_bands() {
+        let (n, u, p) = (Some(0), Some(1), Some(2));
+        assert_eq!(
+            classes(&["0", "6", "7", "8", "9", "10"], Scheme::Nps),
+            [n, n, u, u, p, p]
+        );
+        assert!(coding(&["-1", "5"], Scheme::Nps).is_err());
+        let nps = |l: &[&str], col: &str| looks_like_nps(l.iter().copied(), col);
+        assert!(nps(&["0", "7", "10"], "score"));
+        assert!(nps(&["3", "7", "10"], "NPS"));
+        assert!(nps(&["3", "9"], "추천의향"));
+        assert!(!nps(&["1", "7", "10"], "rating"));
+        assert!(!nps(&["0", "3", "5"], "stars"));
+        assert!(!nps(&["0", "1"], "nps"));
     }
 
     #[test]
