@@ -24,6 +24,27 @@ fn korean_queries_are_analyzed_like_the_text() {
     assert_eq!(ids(&c, "로그인"), vec!["t:r5"]);
 }
 
+/// Regression: an adverb or negation in a typed sentence (`너무 안 돼요`) made the whole AND
+/// match nothing, because the word analyzes to no term; it is now left out, with a note.
+#[test]
+fn words_with_nothing_to_search_are_left_out_of_an_and() {
+    let (_d, c) = setup();
+    assert_eq!(ids(&c, "배송이 너무 지연"), vec!["t:r1", "t:r8"]);
+    assert_eq!(ids(&c, "로그인이 안 돼요"), vec!["t:r5"]);
+    assert_eq!(ids(&c, "정말 환불"), ids(&c, "환불"));
+    let r = sori::jobs::run_search(&c, "너무 지연", 10, vec![]).unwrap();
+    assert_eq!(r.total, 2);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("`너무` left out")),
+        "{:?}",
+        r.warnings
+    );
+    // Alone, such a word still matches nothing, and says so.
+    let r = sori::jobs::run_search(&c, "너무", 10, vec![]).unwrap();
+    assert_eq!(r.total, 0);
+    assert!(r.warnings.iter().any(|w| w.contains("matches nothing")));
+}
+
 #[test]
 fn english_words_are_stemmed() {
     let (_d, c) = setup();

@@ -227,6 +227,20 @@ impl QueryBuilder<'_> {
             Query::Phrase(words) => self.text(words, true),
             Query::Field { field, value } => self.field(field, value)?,
             Query::And(children) => {
+                // Words with nothing to search for (adverbs such as 너무 / 안 / 정말, lone
+                // particles) are left out of an AND, as Elasticsearch's analyzers drop them,
+                // so that `너무 느려요` finds 느리다; only an AND of nothing else matches nothing.
+                let (empty, children): (Vec<&Query>, Vec<&Query>) =
+                    children.iter().partition(|c| self.has_no_terms(c));
+                if !empty.is_empty() && children.iter().any(|c| !matches!(c, Query::Not(_))) {
+                    let words: Vec<String> = empty.iter().map(|q| format!("`{q}`")).collect();
+                    self.warnings.push(format!(
+                        "{} left out: no searchable word (adverbs, particles, endings or symbols)",
+                        words.join(", ")
+                    ));
+                } else if let Some(first) = empty.first() {
+                    return self.build(first);
+                }
                 let mut clauses = Vec::new();
                 let mut positive = false;
                 for c in children {
@@ -283,6 +297,14 @@ impl QueryBuilder<'_> {
             .collect()
     }
 
+    /// A word or phrase that analyzes to no term at all.
+    fn has_no_terms(&self, q: &Query) -> bool {
+        match q {
+            Query::Term(words) | Query::Phrase(words) => self.analyze(words).is_empty(),
+            _ => false,
+        }
+    }
+
     fn text(&mut self, words: &str, phrase: bool) -> Box<dyn TQuery> {
         self.has_text = true;
         let field = self.index.fields.text;
@@ -294,7 +316,7 @@ impl QueryBuilder<'_> {
         match terms.len() {
             0 => {
                 self.warnings.push(format!(
-                    "`{words}` has no searchable word (only particles, endings or symbols); it matches nothing"
+                    "`{words}` has no searchable word (only adverbs, particles, endings or symbols); it matches nothing"
                 ));
                 Box::new(EmptyQuery)
             }
