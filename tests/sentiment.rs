@@ -709,11 +709,17 @@ fn eval_reads_an_nps_column_in_its_bands() {
     let path = dir.path().join("survey.tsv");
     std::fs::write(&path, survey).unwrap();
     let r = eval_path(&path, &[]);
-    assert_eq!((&r["scheme"], &r["scheme_auto"]), (&"nps".into(), &true.into()));
+    assert_eq!(
+        (&r["scheme"], &r["scheme_auto"]),
+        (&"nps".into(), &true.into())
+    );
     assert_eq!(r["label_col"], "추천 점수");
     assert!(r["label_coding"].as_str().unwrap().starts_with("NPS 0-6"));
     assert_eq!(r["confusion"], eval_mini(&[])["confusion"]);
-    assert_eq!(eval_path(&path, &["--scheme", "nps"])["confusion"], r["confusion"]);
+    assert_eq!(
+        eval_path(&path, &["--scheme", "nps"])["confusion"],
+        r["confusion"]
+    );
 }
 
 /// The text report says how the labels were read and how many rows were left out and why.

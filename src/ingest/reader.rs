@@ -317,13 +317,24 @@ fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<(Vec<String>, RowI
             return json_array(lines, file);
         }
     }
-    // The header of a JSONL file is the keys of its first object; later objects may add keys.
-    let header = match lines.peek() {
-        Some(Ok((_, first))) => keys_of(first),
-        _ => Vec::new(),
-    };
+    // The header is every key of the first objects, in the order met: exports leave out a
+    // field where it is empty (no `rating` on an unrated review), and a bad first line must not
+    // hide the columns of the rest. A key first seen further down is still read, as an
+    // attribute of its record.
+    let mut head = Vec::new();
+    for line in lines.by_ref().take(HEADER_SAMPLE_LINES) {
+        head.push(line);
+    }
+    let mut header: Vec<String> = Vec::new();
+    for (_, text) in head.iter().flatten() {
+        for key in keys_of(text) {
+            if !header.contains(&key) {
+                header.push(key);
+            }
+        }
+    }
     let file = file.to_owned();
-    let rows = lines.map(move |line| {
+    let rows = head.into_iter().chain(lines).map(move |line| {
         let (line_no, text) = line?;
         let reject =
             |reason: String| Rejection::new(&file, line_no, None, reason, Some(text.clone()));
@@ -335,6 +346,9 @@ fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<(Vec<String>, RowI
     });
     Ok((header, Box::new(rows)))
 }
+
+/// How many JSONL lines give the header.
+const HEADER_SAMPLE_LINES: usize = 1000;
 
 fn keys_of(json: &str) -> Vec<String> {
     match serde_json::from_str(json) {
@@ -515,6 +529,18 @@ mod tests {
         let (_, r) = rows(b"[{\"text\": \"a\"}, {\"text\": ", Format::Jsonl);
         assert_eq!(r.len(), 2);
         assert!(r[1].as_ref().unwrap_err().reason.contains("invalid JSON"));
+    }
+
+    /// Regression: the header was the first object's keys alone, so a `rating` or date that
+    /// only later records carry was read as an attribute, and a bad first line left no columns.
+    #[test]
+    fn a_jsonl_header_is_every_key_of_the_first_objects() {
+        let data = b"not json\n{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\",\"text\":\"y\",\"rating\":1}\n";
+        let (h, r) = rows(data, Format::Jsonl);
+        assert_eq!(h, vec!["id", "text", "rating"]);
+        assert_eq!(r.len(), 3);
+        assert!(r[0].as_ref().unwrap_err().reason.contains("invalid JSON"));
+        assert_eq!(r[2].as_ref().unwrap().values["rating"], "1");
     }
 
     /// Regression: one malformed element used to end the read, and the quarantine kept only
