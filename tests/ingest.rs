@@ -66,6 +66,55 @@ fn bad_records_are_quarantined_and_counted_never_dropped() {
     }
 }
 
+/// Regression: `jan/reviews.csv` and `feb/reviews.csv` in one run were both source `reviews`,
+/// and February's records silently replaced January's.
+#[test]
+fn two_files_that_would_share_a_source_are_refused_before_any_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    for month in ["jan", "feb"] {
+        std::fs::create_dir(dir.path().join(month)).unwrap();
+        std::fs::write(
+            dir.path().join(month).join("reviews.csv"),
+            format!("id,text\n1,{month} 배송 느려요\n"),
+        )
+        .unwrap();
+    }
+    let files: Vec<_> = ["jan", "feb"]
+        .iter()
+        .map(|m| dir.path().join(m).join("reviews.csv"))
+        .collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sori"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["ingest", "--no-sentiment", "-q"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("jan/reviews.csv")
+            && err.contains("feb/reviews.csv")
+            && err.contains("--source"),
+        "{err}"
+    );
+    // One at a time, each under its own name, both are kept.
+    for (n, (month, file)) in ["jan", "feb"].iter().zip(&files).enumerate() {
+        let request = sori::jobs::IngestRequest {
+            files: vec![file.display().to_string()],
+            kind: None,
+            map: None,
+            format: None,
+            source: Some((*month).into()),
+            strict: false,
+            sentiment: false,
+        };
+        let s = sori::jobs::run_ingest(&c, &request).unwrap();
+        assert_eq!(s.docs_in_index as usize, n + 1);
+    }
+}
+
 /// Regression: a cell of only zero-width characters or Hangul fillers (a "blank" answer typed
 /// to get past a required field) was indexed as an empty, neutral document.
 #[test]

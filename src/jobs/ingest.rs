@@ -87,6 +87,40 @@ pub fn fingerprint(record: &Record, pipeline_signature: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(&bytes)
 }
 
+/// Two files of one run that would share a source (`jan/reviews.csv` and `feb/reviews.csv`,
+/// `x.csv` and `x.txt`) are refused before anything is written: record ids are per source, so
+/// the second file's records would silently replace the first's.
+fn check_sources_apart(files: &[InputFile], opts: &IngestOptions) -> Result<(), Error> {
+    if opts.source.is_some() || opts.mapping.source.is_some() {
+        // Named by the user: files meant to be one source (daily exports of one channel).
+        return Ok(());
+    }
+    let mut seen: HashMap<String, &InputFile> = HashMap::new();
+    for input in files {
+        if let Some(first) = seen.insert(input.default_source(), input) {
+            if first.path != input.path {
+                return Err(crate::error::bad_argument(
+                    format!(
+                        "{} and {} would both be source `{}`, and the records of one would replace the other's",
+                        display_path(first),
+                        display_path(input),
+                        input.default_source()
+                    ),
+                    "ingest them in separate runs with --source NAME for each, or rename one of the files",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn display_path(input: &InputFile) -> String {
+    input
+        .path
+        .as_ref()
+        .map_or_else(|| input.name.clone(), |p| p.display().to_string())
+}
+
 pub fn ingest(
     index: &FeedbackIndex,
     pipeline: &mut Pipeline,
@@ -94,6 +128,7 @@ pub fn ingest(
     files: &[InputFile],
     opts: &IngestOptions,
 ) -> Result<IngestSummary, Error> {
+    check_sources_apart(files, opts)?;
     let started = Instant::now();
     let signature = pipeline.signature();
     let mut existing: HashMap<String, Existing> = index.existing()?;
