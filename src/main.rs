@@ -86,7 +86,7 @@ struct IngestArgs {
 #[derive(Args)]
 struct SearchArgs {
     /// The query; empty matches everything.
-    #[arg(default_value = "")]
+    #[arg(default_value = "", allow_hyphen_values = true)]
     query: String,
     #[arg(long, short = 'n', default_value_t = 10)]
     limit: usize,
@@ -143,8 +143,10 @@ struct AnalyzeArgs {
     /// header; without one or any usual name, the column whose values read as text]
     #[arg(long)]
     text_col: Option<String>,
-    #[arg(long, default_value = "id")]
-    id_col: String,
+    /// The column whose value becomes each output line's `id` [default: `id` when there is
+    /// one, else the line number]
+    #[arg(long)]
+    id_col: Option<String>,
 }
 
 #[derive(Subcommand)]

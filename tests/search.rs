@@ -45,6 +45,21 @@ fn words_with_nothing_to_search_are_left_out_of_an_and() {
     assert!(r.warnings.iter().any(|w| w.contains("matches nothing")));
 }
 
+/// Regression: a query starting with `-` (`sori search '-배송'`) was taken for an option.
+#[test]
+fn a_negative_only_query_is_not_taken_for_an_option() {
+    let (d, _c) = setup();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sori"))
+        .arg("--data-dir")
+        .arg(d.path())
+        .args(["search", "--json", "-배송"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["total"], 9); // 12 reviews, 3 about 배송
+}
+
 #[test]
 fn english_words_are_stemmed() {
     let (_d, c) = setup();

@@ -152,6 +152,47 @@ fn analyze_writes_one_json_line_per_record_with_the_documented_fields() {
     }
 }
 
+/// Regression: `--id-col` naming no column was ignored (ids fell back to line numbers), and
+/// plain text piped in failed every line with no word on what to pass.
+#[test]
+fn analyze_refuses_an_unknown_id_column_and_hints_at_plain_text_on_stdin() {
+    use std::io::Write;
+    let run = |args: &[&str], input: &str| {
+        let mut child = sori()
+            .arg("analyze")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(
+        &["--id-col", "nope"],
+        "{\"id\": \"x\", \"text\": \"좋아요\"}\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`nope`") && err.contains("--id-col"), "{err}");
+    let out = run(&[], "배송 빨라요\n불량이에요\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("--format lines").count(), 1, "{err}");
+    let out = run(&["--format", "lines"], "배송 빨라요\n불량이에요\n");
+    let lines = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    assert!(
+        lines.contains("\"id\":\"1\"") && !lines.contains("error"),
+        "{lines}"
+    );
+}
+
 #[test]
 fn eval_reports_consistent_metrics_on_the_mini_set() {
     let r = eval_mini(&[]);

@@ -247,6 +247,19 @@ pub fn analyze_files(
         let text_col =
             crate::ingest::layout::pick_text_column(&mut rows, req.text_col.as_ref(), &input.name)?
                 .column;
+        let id_col = match &req.id_col {
+            Some(named) => crate::ingest::mapping::pick_column(
+                &rows.header,
+                Some(named),
+                &[],
+                "--id-col",
+                &input.name,
+            )?,
+            None => "id".to_owned(),
+        };
+        // stdin is JSONL unless told otherwise; plain text piped in fails every line, so the
+        // first such failure says what to pass.
+        let mut hint_plain_text = name == "-" && req.format.is_none();
         let mut pending: Vec<(String, u64, normalize::Normalized)> = Vec::new();
         let flush = |pending: &mut Vec<(String, u64, normalize::Normalized)>,
                      out: &mut dyn Write|
@@ -281,6 +294,13 @@ pub fn analyze_files(
         for row in rows.rows {
             match row {
                 Err(rej) => {
+                    if hint_plain_text && rej.reason.starts_with("invalid JSON") {
+                        hint_plain_text = false;
+                        eprintln!(
+                            "hint: stdin is read as JSONL ({{\"id\": ..., \"text\": ...}} per line); \
+                             for plain text, one per line, pass --format lines"
+                        );
+                    }
                     let line = serde_json::json!({"file": rej.file, "line": rej.line, "field": rej.field, "error": rej.reason});
                     serde_json::to_writer(&mut *out, &line)?;
                     writeln!(out)?;
@@ -298,7 +318,7 @@ pub fn analyze_files(
                     Some(text) => {
                         let id = row
                             .values
-                            .get(&req.id_col)
+                            .get(&id_col)
                             .cloned()
                             .unwrap_or_else(|| row.line.to_string());
                         pending.push((id, row.line, normalizer.normalize(text)));

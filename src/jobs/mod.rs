@@ -373,7 +373,8 @@ pub struct AnalyzeRequest {
     pub format: Option<Format>,
     /// None: the first of the usual text column names in each file.
     pub text_col: Option<String>,
-    pub id_col: String,
+    /// None: `id` where the file has one, else the line number.
+    pub id_col: Option<String>,
 }
 
 pub fn analyze(ctx: &Context, req: &AnalyzeRequest, out: &mut impl Write) -> Result<(), Error> {
