@@ -152,6 +152,54 @@ fn analyze_writes_one_json_line_per_record_with_the_documented_fields() {
     }
 }
 
+/// Regression: the emotion tags took every emotion above its KOTE-tuned threshold, so most
+/// complaints were tagged anger, disappointment and anxiety at once and praise with a coupon
+/// in it was tagged anger (p 0.42). A tag now needs p >= 0.5, and hits show their tags.
+#[test]
+fn emotion_tags_hold_only_likely_emotions() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = sori::jobs::Context {
+        data_dir: dir.path().to_path_buf(),
+        tz: chrono_tz::Asia::Seoul,
+        progress: false,
+    };
+    let path = dir.path().join("fb.csv");
+    std::fs::write(
+        &path,
+        "id,text\n1,쿠폰 덕분에 싸게 샀어요. ^^\n2,배송이 2주째 안 와요 진짜 화나네요\n3,직원분이 친절하게 도와주셔서 감사했어요\n4,다시는 안 삽니다 실망이에요\n",
+    )
+    .unwrap();
+    let request = sori::jobs::IngestRequest {
+        files: vec![path.display().to_string()],
+        kind: None,
+        map: None,
+        format: None,
+        source: Some("t".into()),
+        strict: false,
+        sentiment: true,
+    };
+    sori::jobs::run_ingest(&ctx, &request).unwrap();
+    let all = sori::jobs::run_search(&ctx, "", 10, vec![]).unwrap();
+    assert_eq!(all.total, 4);
+    let mut tagged = 0;
+    for hit in &all.hits {
+        for e in &hit.emotions {
+            assert!(e.p >= 0.5, "{}: {e:?}", hit.id);
+            let found =
+                sori::jobs::run_search(&ctx, &format!("emotion:{}", e.label), 10, vec![]).unwrap();
+            assert!(found.hits.iter().any(|h| h.id == hit.id), "{}", e.label);
+            tagged += 1;
+        }
+    }
+    assert!(tagged >= 4, "every text here has a clear emotion");
+    let anger = sori::jobs::run_search(&ctx, "emotion:anger", 10, vec![]).unwrap();
+    let ids: Vec<&str> = anger.hits.iter().map(|h| h.id.as_str()).collect();
+    assert!(
+        ids.contains(&"t:2") && !ids.contains(&"t:1") && !ids.contains(&"t:3"),
+        "{ids:?}"
+    );
+}
+
 /// Regression: `--id-col` naming no column was ignored (ids fell back to line numbers), and
 /// plain text piped in failed every line with no word on what to pass.
 #[test]

@@ -48,6 +48,8 @@ pub struct Hit {
     pub rating_scale: Option<String>,
     pub sentiment: Option<String>,
     pub sentiment_score: Option<f32>,
+    /// The emotion tags `emotion:` matches, each with its probability.
+    pub emotions: Vec<crate::record::Emotion>,
     pub lang: String,
     pub flags: Vec<&'static str>,
     pub text: String,
@@ -155,6 +157,13 @@ pub fn search(index: &FeedbackIndex, req: &SearchRequest) -> Result<SearchResult
                 .as_ref()
                 .map(|s| s.label.as_str().into()),
             sentiment_score: doc.analysis.sentiment.as_ref().map(|s| s.score),
+            emotions: doc
+                .analysis
+                .emotions
+                .iter()
+                .filter(|e| e.p >= crate::index::EMOTION_TAG_MIN)
+                .cloned()
+                .collect(),
             lang: doc.analysis.lang.clone(),
             flags: doc.flags(),
             text: r.text.clone(),
