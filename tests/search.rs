@@ -106,6 +106,54 @@ fn pii_is_never_indexed_or_stored() {
     assert!(!r.hits[0].text.contains("1234"));
 }
 
+/// Regression: a contact column beside the text (연락처, email) was stored and searchable as
+/// written, while the same number inside the text was redacted.
+#[test]
+fn pii_in_attribute_columns_is_redacted_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(
+        &customers,
+        "customer_id,segment,phone,region\nC1,VIP,010-2222-3333,서울\n",
+    )
+    .unwrap();
+    sori::jobs::segments_load(&c, &customers).unwrap();
+    let path = dir.path().join("pii.csv");
+    std::fs::write(
+        &path,
+        "id,customer_id,text,연락처,email,updated\n1,C1,배송 문의합니다,010-9876-5432,lee@example.com,1704170069\n",
+    )
+    .unwrap();
+    ingest(&c, &path);
+    assert_eq!(ids(&c, "attr.연락처:010"), Vec::<String>::new());
+    assert_eq!(ids(&c, "attr.email:lee"), Vec::<String>::new());
+    assert_eq!(ids(&c, "attr.customer.phone:010"), Vec::<String>::new());
+    assert_eq!(ids(&c, "attr.customer.region:서울"), vec!["t:1"]);
+    // Long digit runs in such columns are ids and timestamps, and are kept.
+    assert_eq!(ids(&c, "attr.updated:1704170069"), vec!["t:1"]);
+    let store: Vec<u8> = walk(&dir.path().join("index"));
+    for secret in ["9876-5432", "lee@example.com", "2222-3333"] {
+        assert!(
+            !store.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} is in the index files"
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            bytes.extend(walk(&path));
+        } else {
+            bytes.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    bytes
+}
+
 #[test]
 fn hits_carry_highlights_and_facets_count_all_matches() {
     let (_d, c) = setup();

@@ -279,7 +279,9 @@ impl RowMapper<'_> {
             .values
             .iter()
             .filter(|(k, v)| !r.is_mapped(k) && !v.trim().is_empty())
-            .map(|(k, v)| (k.clone(), v.clone()))
+            // A contact column (연락처, email) is as private as a phone number in the text and
+            // is stored and searchable too, so it gets the same redaction.
+            .map(|(k, v)| (k.clone(), crate::normalize::redact_contacts(v)))
             .collect();
         let response_id = format!("{}:{}", r.source, source_id);
         let several = r.text.len() > 1;

@@ -152,7 +152,14 @@ pub fn read_customers(input: impl Read, file: &str) -> Result<Loaded, LoadError>
             .iter()
             .enumerate()
             .filter(|(i, v)| *i != id_col && Some(*i) != segment_col && !v.trim().is_empty())
-            .map(|(i, v)| (table.keys[i].clone(), v.trim().to_owned()))
+            // Contact columns of a CRM export (phone, email) are joined onto every document
+            // of the customer, so they are redacted as the feedback text is.
+            .map(|(i, v)| {
+                (
+                    table.keys[i].clone(),
+                    crate::normalize::redact_contacts(v.trim()),
+                )
+            })
             .collect();
         let customer = Customer {
             id: id.to_owned(),
