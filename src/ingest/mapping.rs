@@ -142,6 +142,12 @@ pub mod aliases {
         "텍스트",
         "문장",
         "후기",
+        "리뷰내용",
+        "후기내용",
+        "상품평",
+        "댓글",
+        "답변",
+        "의견내용",
     ];
     /// Gold sentiment labels, for `sori eval`.
     pub const LABEL: &[&str] = &[
@@ -165,6 +171,10 @@ pub mod aliases {
         "고객id",
         "회원id",
         "고객번호",
+        "회원번호",
+        "고객아이디",
+        "회원아이디",
+        "사용자id",
     ];
     pub const CREATED: &[&str] = &[
         "created_at",
@@ -178,6 +188,12 @@ pub mod aliases {
         "작성일시",
         "날짜",
         "일자",
+        "작성일자",
+        "등록일",
+        "등록일시",
+        "등록일자",
+        "작성시간",
+        "작성시각",
     ];
     pub const RATING: &[&str] = &[
         "rating", "stars", "star", "score", "nps", "csat", "별점", "평점", "점수",
@@ -230,11 +246,19 @@ impl Resolved {
 
 pub fn find(header: &[String], candidates: &[&str]) -> Option<String> {
     candidates.iter().find_map(|c| {
-        header
-            .iter()
-            .find(|h| h.trim().to_lowercase() == *c)
-            .cloned()
+        let c = name_key(c);
+        header.iter().find(|h| name_key(h) == c).cloned()
     })
+}
+
+/// A column name as exports vary it: case, spaces, `_` and `-` do not count, so `Customer ID`,
+/// `customer-id` and `CustomerId` are `customer_id`, and `리뷰 내용` is `리뷰내용`.
+fn name_key(name: &str) -> String {
+    name.trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The column a flag names, which must exist, or else the first header name in the first of
@@ -409,6 +433,22 @@ mod tests {
         assert_eq!(r.product.as_deref(), Some("상품명"));
         assert_eq!(r.rating_scale, RatingScale::Stars5);
         assert!(!r.is_mapped("옵션"));
+    }
+
+    /// Regression: `작성일자`, `회원번호` and `리뷰 내용` (as Korean shop and survey exports
+    /// name them) and `Customer ID` were not found, so the date and customer were attributes
+    /// and the file had no text column.
+    #[test]
+    fn export_spellings_of_the_usual_names_are_found() {
+        let h = header(&["번호", "작성일자", "평점", "리뷰 내용", "회원번호"]);
+        let r = resolve(&Mapping::default(), Kind::Review, "shop", &h, "f.csv", true).unwrap();
+        assert_eq!(r.text, vec!["리뷰 내용"]);
+        assert_eq!(r.created_at.as_deref(), Some("작성일자"));
+        assert_eq!(r.customer_id.as_deref(), Some("회원번호"));
+        let h = header(&["Review-ID", "Customer ID", "Created At", "Review Text"]);
+        assert_eq!(find(&h, aliases::CUSTOMER).as_deref(), Some("Customer ID"));
+        assert_eq!(find(&h, aliases::CREATED).as_deref(), Some("Created At"));
+        assert_eq!(find(&h, aliases::TEXT).as_deref(), Some("Review Text"));
     }
 
     #[test]
