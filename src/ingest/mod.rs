@@ -217,7 +217,7 @@ impl RowMapper<'_> {
         };
         let created_at = match (&r.created_at, get(&r.created_at)) {
             (Some(col), Some(v)) => Some(dates::parse_datetime(v, self.tz).ok_or_else(|| {
-                reject(col, format!("cannot read date `{v}` (expected e.g. 2024-03-05, 2024.03.05, 24.03.05, 2024년 3월 5일, epoch seconds)"))
+                reject(col, format!("cannot read date `{v}` (expected e.g. 2024-03-05, 2024.03.05, 24.03.05, 2024년 3월 5일, 2024. 3. 5. 오후 2:30:00, epoch seconds)"))
             })?),
             _ => None,
         };
