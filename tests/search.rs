@@ -106,6 +106,35 @@ fn pii_is_never_indexed_or_stored() {
     assert!(!r.hits[0].text.contains("1234"));
 }
 
+/// Regression: a user dictionary added after ingest made a brand unfindable (the query split
+/// by the new words, the documents by the old), and re-ingest left the documents unchanged.
+#[test]
+fn a_changed_user_dictionary_is_flagged_and_reingest_reanalyzes() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let path = dir.path().join("sb.csv");
+    std::fs::write(&path, "id,text\n1,소리버즈 프로 음질 좋아요\n").unwrap();
+    ingest(&c, &path);
+    let search = |q: &str| sori::jobs::run_search(&c, q, 10, vec![]).unwrap();
+    assert_eq!(search("소리버즈").total, 1);
+    assert!(search("소리버즈").warnings.is_empty());
+    std::fs::write(dir.path().join("user-dict.csv"), "소리버즈,NNP\n").unwrap();
+    let stale = search("소리버즈");
+    assert!(
+        stale
+            .warnings
+            .iter()
+            .any(|w| w.contains("user-dict.csv changed")),
+        "{:?}",
+        stale.warnings
+    );
+    let again = ingest(&c, &path);
+    assert_eq!(again.total(|f| f.updated), 1);
+    let fresh = search("소리버즈");
+    assert_eq!(fresh.total, 1);
+    assert!(fresh.warnings.is_empty(), "{:?}", fresh.warnings);
+}
+
 /// Regression: a contact column beside the text (연락처, email) was stored and searchable as
 /// written, while the same number inside the text was redacted.
 #[test]

@@ -80,6 +80,10 @@ impl Component for MorphologyStage {
         "morphology"
     }
 
+    fn version(&self) -> String {
+        self.morph.dictionary_version()
+    }
+
     fn process(&mut self, batch: &mut [Document]) -> Result<(), Error> {
         batch.par_iter_mut().for_each(|doc| {
             let terms = super::terms::index_terms(&self.morph, &doc.record.text);

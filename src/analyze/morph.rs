@@ -632,6 +632,8 @@ fn segments(text: &str) -> impl Iterator<Item = (usize, &str)> {
 struct Inner {
     lexicon: Lexicon,
     scratch: Mutex<Vec<Scratch>>,
+    /// What the user dictionary holds, hashed; None without one.
+    user_words: Option<u64>,
 }
 
 /// Korean morphological analyzer over the built-in mecab-ko-dic, optionally with a user
@@ -776,11 +778,34 @@ impl KoreanMorphology {
     }
 
     fn from_parts(dictionary: Dictionary, user_words: Vec<UserWord>) -> Self {
+        let fingerprint = (!user_words.is_empty()).then(|| {
+            use std::hash::{Hash, Hasher};
+            let mut entries: Vec<(&Vec<char>, u16, u16, &Vec<String>)> = user_words
+                .iter()
+                .map(|w| (&w.chars, w.left_id, w.right_id, &w.details))
+                .collect();
+            entries.sort();
+            // `DefaultHasher::new()` has fixed keys, so the value is the same run to run; a new
+            // Rust release may change it, which costs one re-analysis on re-ingest.
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            entries.hash(&mut h);
+            h.finish()
+        });
         KoreanMorphology {
             inner: Arc::new(Inner {
                 lexicon: Lexicon::new(dictionary, user_words),
                 scratch: Mutex::new(Vec::new()),
+                user_words: fingerprint,
             }),
+        }
+    }
+
+    /// A name for the dictionaries in use that changes with the user dictionary's words, so
+    /// that documents analyzed with other words are re-analyzed on re-ingest.
+    pub fn dictionary_version(&self) -> String {
+        match self.inner.user_words {
+            Some(h) => format!("ko-dic+user-{h:016x}"),
+            None => "ko-dic".to_owned(),
         }
     }
 

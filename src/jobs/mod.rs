@@ -184,7 +184,7 @@ pub fn run_search(
     facets: Vec<String>,
 ) -> Result<crate::query::SearchResult, Error> {
     let (index, _) = open_index(ctx, false)?;
-    crate::query::search(
+    let mut result = crate::query::search(
         &index,
         &crate::query::SearchRequest {
             query: query.to_owned(),
@@ -192,7 +192,25 @@ pub fn run_search(
             facets,
             tz: ctx.tz,
         },
-    )
+    )?;
+    if let Some(note) = stale_user_dictionary(&ctx.data_dir) {
+        result.warnings.push(note);
+    }
+    Ok(result)
+}
+
+/// The query is analyzed with today's user dictionary, the documents with the one of their
+/// ingest: a brand added since (`소리버즈,NNP`) splits differently in the two and finds
+/// nothing. Re-ingesting re-analyzes them (the dictionary is part of each fingerprint).
+fn stale_user_dictionary(data_dir: &Path) -> Option<String> {
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let dict = modified(data_dir.join("user-dict.csv"))?;
+    let index = modified(data_dir.join("index").join("meta.json"))?;
+    (dict > index).then(|| {
+        "user-dict.csv changed after the last ingest: documents indexed before it may not match \
+         its words; run `sori ingest` on the same files again to re-analyze them"
+            .to_owned()
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
