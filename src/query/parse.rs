@@ -579,6 +579,14 @@ fn field_query(field: FieldName, name: &str, raw: &str, pos: usize) -> Result<Qu
             FieldValue::Date(if field == Field::Since { first } else { last })
         }
         Field::Sentiment => FieldValue::Text(sentiment(value, pos)?.into()),
+        Field::Emotion => FieldValue::Text(emotion(value, pos)?.into()),
+        Field::Topic => {
+            return Err(QueryError::new(
+                "no topics are assigned yet: sori has no topic model",
+                pos,
+                "search the words themselves, or count the keywords with --facet keywords",
+            ))
+        }
         _ => FieldValue::Text(value.to_owned()),
     };
     Ok(Query::Field { field, value })
@@ -595,6 +603,33 @@ fn sentiment(value: &str, pos: usize) -> Result<&'static str, QueryError> {
             "sentiment is negative, neutral or positive (부정, 중립, 긍정); for feelings like anger use emotion:",
         )),
     }
+}
+
+/// The emotion groups of the sentiment model (`sori.emotions` in its config), by their
+/// English or Korean names.
+fn emotion(value: &str, pos: usize) -> Result<&'static str, QueryError> {
+    const GROUPS: [(&str, &str); 8] = [
+        ("anger", "분노"),
+        ("disappointment", "실망"),
+        ("anxiety", "불안"),
+        ("sadness", "슬픔"),
+        ("satisfaction", "만족"),
+        ("gratitude", "감사"),
+        ("joy", "기쁨"),
+        ("surprise", "놀람"),
+    ];
+    let v = value.to_lowercase();
+    GROUPS
+        .iter()
+        .find(|(en, ko)| v == *en || v == *ko)
+        .map(|(en, _)| *en)
+        .ok_or_else(|| {
+            QueryError::new(
+                format!("unknown emotion `{value}`"),
+                pos,
+                "emotion is anger, disappointment, anxiety, sadness, satisfaction, gratitude, joy or surprise (분노, 실망, 불안, 슬픔, 만족, 감사, 기쁨, 놀람)",
+            )
+        })
 }
 
 fn rating(value: &str, pos: usize) -> Result<FieldValue, QueryError> {
@@ -1139,8 +1174,14 @@ mod tests {
             parse("customer_id:C-1001").unwrap(),
             field(Field::Customer, text("C-1001"))
         );
-        assert_eq!(p("kind:review lang:ko source:playstore topic:배송 emotion:분노 flag:pii"),
-            "(kind:review AND lang:ko AND source:playstore AND topic:배송 AND emotion:분노 AND flag:pii)");
+        assert_eq!(
+            p("kind:review lang:ko source:playstore emotion:분노 flag:pii"),
+            "(kind:review AND lang:ko AND source:playstore AND emotion:anger AND flag:pii)"
+        );
+        assert_eq!(p("emotion:Anger"), "emotion:anger");
+        // Regression: an unknown emotion or any topic matched nothing without a word.
+        assert!(err("emotion:화남").message.contains("unknown emotion"));
+        assert!(err("topic:배송").hint.contains("--facet keywords"));
         assert_eq!(
             parse("product:아이폰(15)").unwrap(),
             field(Field::Product, text("아이폰(15)"))
