@@ -101,7 +101,7 @@ fn delimited(
     let (header, first_row) = if positional {
         (layout::positional_header(cells.len()), first.map(Ok))
     } else {
-        (cells, None)
+        (distinct_names(cells, file), None)
     };
     let file = file.to_owned();
     let names = header.clone();
@@ -347,6 +347,32 @@ fn jsonl(input: Box<dyn Read>, file: &str) -> std::io::Result<(Vec<String>, RowI
     Ok((header, Box::new(rows)))
 }
 
+/// Every column gets a name of its own: rows are keyed by name, so a repeated `text` or two
+/// blank header cells would keep one value and drop the other without a trace. A blank cell
+/// becomes `column_N` (its position from 1), a repeat `NAME_2`, `NAME_3`, ...; the renames are
+/// logged, and the names are what `--text-col` and mappings then use.
+fn distinct_names(cells: Vec<String>, file: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(cells.len());
+    for (i, cell) in cells.into_iter().enumerate() {
+        let base = if cell.is_empty() {
+            format!("column_{}", i + 1)
+        } else {
+            cell
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        if name != base || base.starts_with("column_") {
+            tracing::warn!(file, column = i + 1, name = %name, "header cell renamed: blank or repeated");
+        }
+        names.push(name);
+    }
+    names
+}
+
 /// How many JSONL lines give the header.
 const HEADER_SAMPLE_LINES: usize = 1000;
 
@@ -529,6 +555,30 @@ mod tests {
         let (_, r) = rows(b"[{\"text\": \"a\"}, {\"text\": ", Format::Jsonl);
         assert_eq!(r.len(), 2);
         assert!(r[1].as_ref().unwrap_err().reason.contains("invalid JSON"));
+    }
+
+    /// Regression: a repeated header name kept only the last column's value, and blank header
+    /// cells were merged into one `""` column.
+    #[test]
+    fn repeated_and_blank_header_names_get_names_of_their_own() {
+        let (h, r) = rows(
+            "id,text,text,,rating,\n1,첫 답변,둘째 답변,x,5,y\n".as_bytes(),
+            Format::Csv,
+        );
+        assert_eq!(
+            h,
+            ["id", "text", "text_2", "column_4", "rating", "column_6"]
+        );
+        let row = r[0].as_ref().unwrap();
+        assert_eq!(row.values["text"], "첫 답변");
+        assert_eq!(row.values["text_2"], "둘째 답변");
+        assert_eq!(
+            (
+                row.values["column_4"].as_str(),
+                row.values["column_6"].as_str()
+            ),
+            ("x", "y")
+        );
     }
 
     /// Regression: the header was the first object's keys alone, so a `rating` or date that
