@@ -171,6 +171,9 @@ pub fn segments_summary(out: &mut impl Write, s: &SegmentsSummary) -> Result<(),
             r.reason
         )?;
     }
+    for note in &s.notes {
+        writeln!(out, "note: {note}")?;
+    }
     writeln!(out, "index: {} documents re-joined", s.documents_rejoined)?;
     Ok(())
 }

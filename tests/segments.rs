@@ -115,3 +115,46 @@ fn rfm_segments_from_orders() {
         vec!["t:r1", "t:r4"]
     );
 }
+
+/// Regression: refund-only customers and orders after --as-of vanished from the summary
+/// without a word, and a typo'd future date silently moved the as-of date.
+#[test]
+fn rfm_says_what_it_did_not_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let orders = dir.path().join("o.csv");
+    std::fs::write(
+        &orders,
+        "customer_id,order_date,amount\nA,2024-01-05,5000\nB,2024-01-05,-5000\nC,2024-05-31,1000\nD,2024-03-01,1000\n",
+    )
+    .unwrap();
+    let s = sori::jobs::segments_rfm(&c, &orders, Some("2024-04-01")).unwrap();
+    assert_eq!(s.loaded, 2);
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("only refunds") && n.contains('B')),
+        "{:?}",
+        s.notes
+    );
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("1 order row(s) dated after 2024-04-01")),
+        "{:?}",
+        s.notes
+    );
+    std::fs::write(
+        &orders,
+        "customer_id,order_date,amount\nA,2024-01-05,5000\nC,2030-12-31,1000\n",
+    )
+    .unwrap();
+    let s = sori::jobs::segments_rfm(&c, &orders, None).unwrap();
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("in the future") && n.contains("--as-of")),
+        "{:?}",
+        s.notes
+    );
+}

@@ -221,6 +221,10 @@ pub struct SegmentsSummary {
     pub segment_counts: Vec<(String, usize)>,
     pub documents_rejoined: usize,
     pub as_of: Option<String>,
+    /// What was read but not scored, and why (refund-only customers, rows after the as-of
+    /// date, an as-of date in the future).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 fn count_segments<'a>(it: impl Iterator<Item = &'a String>) -> Vec<(String, usize)> {
@@ -258,6 +262,7 @@ pub fn segments_load(ctx: &Context, file: &Path) -> Result<SegmentsSummary, Erro
         segment_counts: count_segments(loaded.customers.iter().flat_map(|c| c.segments.iter())),
         documents_rejoined: rejoined,
         as_of: None,
+        notes: Vec::new(),
     })
 }
 
@@ -308,7 +313,46 @@ pub fn segments_rfm(
         segment_counts: count_segments(names.iter()),
         documents_rejoined: rejoined,
         as_of: Some(result.as_of.to_string()),
+        notes: rfm_notes(&result, as_of.is_some()),
     })
+}
+
+/// What the scores leave out, said rather than dropped silently.
+fn rfm_notes(result: &crate::segments::rfm::RfmResult, as_of_given: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !result.refund_only.is_empty() {
+        let shown: Vec<&str> = result
+            .refund_only
+            .iter()
+            .take(5)
+            .map(String::as_str)
+            .collect();
+        notes.push(format!(
+            "{} customer(s) with only refunds are not scored: {}{}",
+            result.refund_only.len(),
+            shown.join(", "),
+            if result.refund_only.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        ));
+    }
+    if result.after_as_of > 0 {
+        notes.push(format!(
+            "{} order row(s) dated after {} are left out",
+            result.after_as_of, result.as_of
+        ));
+    }
+    let today = chrono::Local::now().date_naive();
+    if !as_of_given && result.as_of > today.succ_opt().unwrap_or(today) {
+        notes.push(format!(
+            "the latest order date ({}) is in the future, and recency is counted from it; \
+             pass --as-of YYYY-MM-DD, or fix the date",
+            result.as_of.pred_opt().unwrap_or(result.as_of)
+        ));
+    }
+    notes
 }
 
 fn segments_error(e: impl std::fmt::Display) -> Error {

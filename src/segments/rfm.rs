@@ -138,6 +138,10 @@ pub struct RfmResult {
     /// One per customer with at least one order, sorted by customer id.
     pub scores: Vec<RfmScore>,
     pub as_of: NaiveDate,
+    /// Customers whose rows up to `as_of` are all refunds: not scored (no order to date).
+    pub refund_only: Vec<String>,
+    /// Rows dated after `as_of`, left out.
+    pub after_as_of: usize,
 }
 
 /// One row of the segment map: scores within the inclusive ranges get the name.
@@ -426,6 +430,7 @@ pub fn rfm(orders: &[Order], as_of: Option<NaiveDate>) -> RfmResult {
     // A hash map, not a BTreeMap: with orders in file order, every tree comparison would chase
     // a customer id somewhere else in memory (3x slower on a million orders).
     let mut totals: HashMap<&str, Totals> = HashMap::new();
+    let after_as_of = orders.iter().filter(|o| o.date > as_of).count();
     for o in orders.iter().filter(|o| o.date <= as_of) {
         let t = totals.entry(o.customer_id.as_str()).or_default();
         t.monetary += o.amount;
@@ -439,6 +444,12 @@ pub fn rfm(orders: &[Order], as_of: Option<NaiveDate>) -> RfmResult {
         }
     }
 
+    let mut refund_only: Vec<String> = totals
+        .iter()
+        .filter(|(_, t)| t.last.is_none())
+        .map(|(id, _)| (*id).to_owned())
+        .collect();
+    refund_only.sort_unstable();
     let mut scores: Vec<RfmScore> = totals
         .into_iter()
         .filter_map(|(id, mut t)| {
@@ -477,7 +488,12 @@ pub fn rfm(orders: &[Order], as_of: Option<NaiveDate>) -> RfmResult {
         (s.r, s.f, s.m) = (r[i], f[i], m[i]);
         s.segment = segment(s.r, s.f, s.m);
     }
-    RfmResult { scores, as_of }
+    RfmResult {
+        scores,
+        as_of,
+        refund_only,
+        after_as_of,
+    }
 }
 
 /// `1 + ⌊5·k/n⌋` per value, `k` being how many values are strictly smaller: higher is better,
