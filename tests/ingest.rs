@@ -115,6 +115,21 @@ fn two_files_that_would_share_a_source_are_refused_before_any_write() {
     }
 }
 
+/// Regression: without an id column, the same short review on two lines got the same
+/// content-hash id and the second was quarantined as a repeated id, so counts came out low.
+#[test]
+fn identical_reviews_without_ids_are_all_kept_and_flagged_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let path = dir.path().join("l.csv");
+    std::fs::write(&path, "text\n배송 빨라요\n최악\n배송 빨라요\n배송 빨라요\n").unwrap();
+    let s = ingest(&c, &path);
+    assert_eq!((s.files[0].ingested(), s.files[0].quarantined), (4, 0));
+    assert_eq!(ids(&c, "flag:duplicate").len(), 2);
+    let again = ingest(&c, &path);
+    assert_eq!(again.total(|f| f.unchanged), 4);
+}
+
 /// Regression: a cell of only zero-width characters or Hangul fillers (a "blank" answer typed
 /// to get past a required field) was indexed as an empty, neutral document.
 #[test]

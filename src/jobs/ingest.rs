@@ -166,6 +166,7 @@ pub fn ingest(
         let mut quarantine = Quarantine::for_input(opts.data_dir, &input.name);
         let bar = progress_bar(opts.progress, &input.name);
         let mut seen_in_run: HashMap<String, u64> = HashMap::new();
+        let mut content_copies: HashMap<String, u32> = HashMap::new();
         let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
 
         let mut reject = |rej: Rejection, fs: &mut FileSummary| -> Result<(), Error> {
@@ -196,7 +197,18 @@ pub fn ingest(
                 }
             };
             fs.empty_answers += mapped.empty_answers as u64;
-            for record in mapped.records {
+            for mut record in mapped.records {
+                if resolved.id.is_none() {
+                    // Without an id column the id is the row's content hash, so the same short
+                    // review twice ("좋아요") is two customers, not a repeated id: the k-th copy
+                    // gets `~k`, stable when the file is re-ingested or appended to. The dedup
+                    // stage still flags it as a duplicate.
+                    let copies = content_copies.entry(record.id.clone()).or_insert(0u32);
+                    *copies += 1;
+                    if *copies > 1 {
+                        record.id = format!("{}~{copies}", record.id);
+                    }
+                }
                 if let Some(first) = seen_in_run.get(&record.id) {
                     let rej = Rejection::new(
                         &input.name,
