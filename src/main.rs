@@ -78,7 +78,9 @@ struct IngestArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
-    /// Skip the sentiment model (faster; sentiment fields stay empty).
+    /// Skip the sentiment model (faster; sentiment fields stay empty). The pipeline is part of
+    /// each document's fingerprint, so documents ingested with the model before are rewritten
+    /// without it: keep one setting per data dir.
     #[arg(long)]
     no_sentiment: bool,
 }
