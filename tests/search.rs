@@ -204,6 +204,17 @@ fn hits_carry_highlights_and_facets_count_all_matches() {
         channel.contains(&("app-store".to_string(), 1)),
         "{channel:?}"
     );
+    // Regression: a facet named as its query field (`flag:` -> flags) was refused.
+    let r = sori::jobs::run_search(&c, "", 1, vec!["flag".into(), "customer".into()]).unwrap();
+    assert!(
+        r.facets["flags"].iter().any(|f| f.value == "pii"),
+        "{:?}",
+        r.facets
+    );
+    assert!(r.facets["customer_id"]
+        .iter()
+        .any(|f| f.value == "C001" && f.count == 2));
+    assert!(sori::jobs::run_search(&c, "", 1, vec!["colour".into()]).is_err());
 }
 
 #[test]

@@ -87,14 +87,31 @@ pub fn bad_query(e: parse::QueryError, input: &str) -> Error {
 
 pub fn search(index: &FeedbackIndex, req: &SearchRequest) -> Result<SearchResult, Error> {
     let started = Instant::now();
-    for f in &req.facets {
-        if !FACETABLE.contains(&f.as_str()) {
-            return Err(crate::error::bad_argument(
-                format!("cannot facet on `{f}`"),
-                format!("facetable fields: {}", FACETABLE.join(", ")),
-            ));
-        }
-    }
+    // A facet may be named as its query field is (`--facet emotion` for `emotion:anger`).
+    let facets: Vec<String> = req
+        .facets
+        .iter()
+        .map(|f| {
+            let name = match f.to_lowercase().as_str() {
+                "emotion" => "emotions".to_owned(),
+                "flag" => "flags".to_owned(),
+                "customer" => "customer_id".to_owned(),
+                "topic" => "topics".to_owned(),
+                "hashtag" => "hashtags".to_owned(),
+                "keyword" => "keywords".to_owned(),
+                "segments" => "segment".to_owned(),
+                other => other.to_owned(),
+            };
+            if FACETABLE.contains(&name.as_str()) {
+                Ok(name)
+            } else {
+                Err(crate::error::bad_argument(
+                    format!("cannot facet on `{f}`"),
+                    format!("facetable fields: {}", FACETABLE.join(", ")),
+                ))
+            }
+        })
+        .collect::<Result<_, Error>>()?;
     let ast = parse::parse(&req.query).map_err(|e| bad_query(e, &req.query))?;
     let mut builder = QueryBuilder {
         index,
@@ -175,7 +192,7 @@ pub fn search(index: &FeedbackIndex, req: &SearchRequest) -> Result<SearchResult
     let facets = if req.facets.is_empty() {
         BTreeMap::new()
     } else {
-        facet_counts(index, &*query, &req.facets)?
+        facet_counts(index, &*query, &facets)?
     };
     Ok(SearchResult {
         query: req.query.clone(),
