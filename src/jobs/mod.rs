@@ -158,7 +158,7 @@ pub fn run_ingest(ctx: &Context, req: &IngestRequest) -> Result<ingest::IngestSu
     let (index, morph) = open_index(ctx, true)?;
     let segments = SegmentStore::load(&ctx.data_dir)?;
     let mut pipeline = standard_pipeline(&index, &morph, model)?;
-    ingest::ingest(
+    let summary = ingest::ingest(
         &index,
         &mut pipeline,
         &segments,
@@ -174,7 +174,16 @@ pub fn run_ingest(ctx: &Context, req: &IngestRequest) -> Result<ingest::IngestSu
             data_dir: &ctx.data_dir,
             commit_every: 50_000,
         },
-    )
+    )?;
+    // Best effort: the note it feeds is advice, and the index is already committed.
+    let _ = std::fs::write(dictionary_record(&ctx.data_dir), morph.dictionary_version());
+    Ok(summary)
+}
+
+/// Where ingest records the dictionaries it analyzed with (inside the index folder, which
+/// tantivy leaves alone for files it does not manage).
+fn dictionary_record(data_dir: &Path) -> PathBuf {
+    data_dir.join("index").join("sori-dictionary.txt")
 }
 
 pub fn run_search(
@@ -183,7 +192,7 @@ pub fn run_search(
     limit: usize,
     facets: Vec<String>,
 ) -> Result<crate::query::SearchResult, Error> {
-    let (index, _) = open_index(ctx, false)?;
+    let (index, morph) = open_index(ctx, false)?;
     let mut result = crate::query::search(
         &index,
         &crate::query::SearchRequest {
@@ -193,24 +202,18 @@ pub fn run_search(
             tz: ctx.tz,
         },
     )?;
-    if let Some(note) = stale_user_dictionary(&ctx.data_dir) {
-        result.warnings.push(note);
+    // The query is analyzed with today's user dictionary, the documents with their ingest's:
+    // a brand added since (`소리버즈,NNP`) splits differently in the two and finds nothing.
+    // Re-ingesting re-analyzes them (the dictionary is part of each fingerprint).
+    let recorded = std::fs::read_to_string(dictionary_record(&ctx.data_dir)).ok();
+    if recorded.is_some_and(|r| r.trim() != morph.dictionary_version()) {
+        result.warnings.push(
+            "user-dict.csv changed after the last ingest: documents ingested before may not \
+             match its words; run `sori ingest` on the same files again to re-analyze them"
+                .to_owned(),
+        );
     }
     Ok(result)
-}
-
-/// The query is analyzed with today's user dictionary, the documents with the one of their
-/// ingest: a brand added since (`소리버즈,NNP`) splits differently in the two and finds
-/// nothing. Re-ingesting re-analyzes them (the dictionary is part of each fingerprint).
-fn stale_user_dictionary(data_dir: &Path) -> Option<String> {
-    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let dict = modified(data_dir.join("user-dict.csv"))?;
-    let index = modified(data_dir.join("index").join("meta.json"))?;
-    (dict > index).then(|| {
-        "user-dict.csv changed after the last ingest: documents indexed before it may not match \
-         its words; run `sori ingest` on the same files again to re-analyze them"
-            .to_owned()
-    })
 }
 
 #[derive(Debug, Clone, Serialize)]
