@@ -90,6 +90,13 @@ impl InputFile {
             });
         }
         let path = PathBuf::from(arg);
+        if path.is_dir() {
+            return Err(UserError::UnreadableFile {
+                path,
+                reason: "is a folder; pass the files in it (e.g. `folder/*.csv`)".into(),
+            }
+            .into());
+        }
         if !path.is_file() {
             return Err(UserError::UnreadableFile {
                 path,
@@ -343,6 +350,16 @@ pub fn resolve_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_is_not_an_input_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = InputFile::new(&dir.path().display().to_string(), None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("is a folder"), "{err}");
+    }
     use crate::record::RatingScale;
 
     fn resolved() -> Resolved {
