@@ -206,6 +206,9 @@ pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<
     if r.format_guessed {
         writeln!(out, "format    {} (from its first lines)", r.format)?;
     }
+    for note in &r.notes {
+        writeln!(out, "note      {note}")?;
+    }
     if r.encoding != "UTF-8" {
         writeln!(out, "encoding  {} (decoded to UTF-8)", r.encoding)?;
     }

@@ -700,6 +700,7 @@ fn eval_reads_class_codes_by_the_whole_column() {
     let by_code = eval_path(&path, &[]);
     let by_word = eval_mini(&[]);
     assert_eq!(by_code["label_coding"], "0 negative, 1 neutral, 2 positive");
+    assert!(by_code.get("notes").is_none(), "{by_code}");
     assert_eq!(by_code["n"], 60);
     assert_eq!(by_code["confusion"], by_word["confusion"]);
 
@@ -730,6 +731,18 @@ fn eval_reads_class_codes_by_the_whole_column() {
     assert_eq!(by_stars["n"], 40);
     assert_eq!(by_stars["skipped"], 20);
     assert_eq!(by_stars["confusion"], binary["confusion"]);
+
+    // A 1 / 2 column may be a one-based binary coding: read as 0/1/2, with a note.
+    let one_two = dir.path().join("one_two.tsv");
+    std::fs::write(&one_two, "text\tlabel\n좋아요\t2\n별로\t1\n").unwrap();
+    let r = eval_path(&one_two, &[]);
+    assert!(
+        r["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("relabel them 0 and 1"),
+        "{r}"
+    );
 
     // Without a scheme the same file is read as ratings (no 3 left: binary), as a
     // shopping benchmark with its middle stars removed is meant to be scored.

@@ -45,6 +45,9 @@ pub struct EvalReport {
     pub scheme_auto: bool,
     /// How the label column was read (see [`LabelCoding`]).
     pub label_coding: String,
+    /// Doubts about that reading worth a look before the figures are trusted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub n: usize,
     /// Rows left out: empty texts, unreadable labels, neutral gold labels under `binary`
     /// (counted, not hidden).
@@ -376,6 +379,15 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         scheme = Scheme::Stars;
     }
     let coding = LabelCoding::detect(labels(), scheme, &column)?;
+    let mut notes = Vec::new();
+    if coding == LabelCoding::ZeroOneTwo && !cells.iter().any(|c| coding.class(&c.2) == Some(0)) {
+        // A 1 / 2 column is as likely a one-based binary coding as 0/1/2 without negatives.
+        notes.push(
+            "no 0 among the labels, so 1 is read as neutral and 2 as positive; if 1 and 2 mean \
+             negative and positive, relabel them 0 and 1"
+                .to_owned(),
+        );
+    }
     if auto && !cells.iter().any(|c| coding.class(&c.2) == Some(1)) {
         scheme = match scheme {
             Scheme::Stars => Scheme::StarsBinary,
@@ -489,6 +501,7 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         label_col,
         columns_by_position: positional,
         columns_by_values: text.by_values || label_by_values,
+        notes,
         scheme: scheme.name().to_owned(),
         scheme_auto: auto,
         label_coding: coding.describe().to_owned(),
