@@ -130,6 +130,37 @@ fn identical_reviews_without_ids_are_all_kept_and_flagged_duplicate() {
     assert_eq!(again.total(|f| f.unchanged), 4);
 }
 
+/// Regression: ingest refused a file whose text column has no usual name (`Comments`, `리뷰
+/// 본문 내용`) that `analyze` and `eval` read by the column's values; now ingest does too, and
+/// says so. A file with no column of text is still refused.
+#[test]
+fn a_text_column_without_a_usual_name_is_found_by_its_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let path = dir.path().join("cm.csv");
+    std::fs::write(
+        &path,
+        "No,Comments,평점\n1,배송이 빠르고 포장도 꼼꼼했어요,5\n2,색이 사진이랑 너무 달라요 실망,2\n",
+    )
+    .unwrap();
+    let s = ingest(&c, &path);
+    assert_eq!(s.files[0].ingested(), 2);
+    assert!(
+        s.files[0]
+            .layout
+            .as_deref()
+            .unwrap_or_default()
+            .contains("`Comments`, found by its values"),
+        "{:?}",
+        s.files[0].layout
+    );
+    assert_eq!(ids(&c, "포장 rating:5"), vec!["t:1"]);
+    let numbers = dir.path().join("numbers.csv");
+    std::fs::write(&numbers, "a,b\n1,2\n3,4\n").unwrap();
+    let err = common::ingest_with(&c, &numbers, None, false).unwrap_err();
+    assert!(err.to_string().contains("no free-text column"), "{err}");
+}
+
 /// Regression: a cell of only zero-width characters or Hangul fillers (a "blank" answer typed
 /// to get past a required field) was indexed as an empty, neutral document.
 #[test]

@@ -122,6 +122,8 @@ pub mod aliases {
         "ticket_id",
         "리뷰id",
         "번호",
+        "no",
+        "no.",
     ];
     pub const TEXT: &[&str] = &[
         "text",

@@ -148,7 +148,8 @@ pub fn ingest(
         let mut rows = reader::read(input.open()?, input.format, &input.name)?;
         fs.encoding = Some(rows.encoding.name()).filter(|_| rows.encoding != TextEncoding::Utf8);
         let kind = opts.kind.or(opts.mapping.kind).unwrap_or(Kind::Review);
-        let (mapping, guessed_scale) = with_guessed_columns(&opts.mapping, &mut rows, kind);
+        let (mapping, guessed_scale, text_by_values) =
+            with_guessed_columns(&opts.mapping, &mut rows, kind);
         let resolved = resolve_for(
             input,
             &rows.header,
@@ -157,7 +158,7 @@ pub fn ingest(
             opts.source.as_deref(),
         )?;
         fs.source = resolved.source.clone();
-        fs.layout = layout_note(input, &rows, &resolved, guessed_scale);
+        fs.layout = layout_note(input, &rows, &resolved, guessed_scale, text_by_values);
         let mapper = RowMapper {
             resolved: &resolved,
             tz: opts.tz,
@@ -339,9 +340,14 @@ fn layout_note(
     rows: &reader::Rows,
     resolved: &crate::ingest::mapping::Resolved,
     guessed_scale: Option<RatingScale>,
+    text_by_values: bool,
 ) -> Option<String> {
     let format = format!("{:?}", input.format).to_lowercase();
     let read_as = match (rows.positional, input.format_guessed) {
+        (false, _) if text_by_values => Some(format!(
+            "no usual text column name; text from `{}`, found by its values",
+            resolved.text.join(", ")
+        )),
         (true, _) => Some(format!(
             "read as {format} without a header row; columns named by position, text from \
              column {}",
@@ -375,9 +381,12 @@ fn with_guessed_columns(
     mapping: &Mapping,
     rows: &mut reader::Rows,
     kind: Kind,
-) -> (Mapping, Option<RatingScale>) {
+) -> (Mapping, Option<RatingScale>, bool) {
     let mut mapping = mapping.clone();
-    let guess_text = rows.positional && mapping.columns.text.is_none();
+    // No header row, or headers no list knows (`리뷰 본문 내용`, `Comments`): the text column is
+    // found by its values, as `analyze` and `eval` find it, rather than the file refused.
+    let guess_text = mapping.columns.text.is_none()
+        && (rows.positional || find(&rows.header, aliases::TEXT).is_none());
     // A survey's 0-10 default (NPS) and a column named for NPS or CSAT already fit.
     let rating_col = mapping
         .columns
@@ -390,15 +399,17 @@ fn with_guessed_columns(
         })
         .filter(|_| mapping.rating.scale.is_none() && kind != Kind::Survey);
     if !guess_text && rating_col.is_none() {
-        return (mapping, None);
+        return (mapping, None, false);
     }
     let sample = rows.sample(layout::SAMPLE_ROWS);
+    let mut text_by_values = false;
     if guess_text {
         mapping.columns.text = layout::text_column(&rows.header, &sample).map(OneOrMany::One);
+        text_by_values = mapping.columns.text.is_some() && !rows.positional;
     }
     let scale = rating_col.and_then(|col| layout::rating_scale(&sample, &col));
     if scale.is_some() {
         mapping.rating.scale = scale;
     }
-    (mapping, scale)
+    (mapping, scale, text_by_values)
 }
