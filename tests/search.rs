@@ -159,6 +159,10 @@ fn pii_in_attribute_columns_is_redacted_too() {
     assert_eq!(ids(&c, "attr.email:lee"), Vec::<String>::new());
     assert_eq!(ids(&c, "attr.customer.phone:010"), Vec::<String>::new());
     assert_eq!(ids(&c, "attr.customer.region:서울"), vec!["t:1"]);
+    // Hits show the columns the attr. filters read, redacted as stored.
+    let hit = &sori::jobs::run_search(&c, "", 1, vec![]).unwrap().hits[0];
+    assert_eq!(hit.attributes["email"], "[이메일]");
+    assert_eq!(hit.customer_attributes["region"], "서울");
     // Long digit runs in such columns are ids and timestamps, and are kept.
     assert_eq!(ids(&c, "attr.updated:1704170069"), vec!["t:1"]);
     let store: Vec<u8> = walk(&dir.path().join("index"));

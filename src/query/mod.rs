@@ -50,6 +50,12 @@ pub struct Hit {
     pub sentiment_score: Option<f32>,
     /// The emotion tags `emotion:` matches, each with its probability.
     pub emotions: Vec<crate::record::Emotion>,
+    /// The record's other columns and its customer's, which `attr.NAME:` and
+    /// `attr.customer.NAME:` filter on.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub customer_attributes: BTreeMap<String, String>,
     pub lang: String,
     pub flags: Vec<&'static str>,
     pub text: String,
@@ -181,6 +187,8 @@ pub fn search(index: &FeedbackIndex, req: &SearchRequest) -> Result<SearchResult
                 .filter(|e| e.p >= crate::index::EMOTION_TAG_MIN)
                 .cloned()
                 .collect(),
+            attributes: r.attributes.clone(),
+            customer_attributes: doc.customer_attributes.clone(),
             lang: doc.analysis.lang.clone(),
             flags: doc.flags(),
             text: r.text.clone(),
