@@ -78,9 +78,9 @@ struct IngestArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
-    /// Skip the sentiment model (faster; sentiment fields stay empty). The pipeline is part of
-    /// each document's fingerprint, so documents ingested with the model before are rewritten
-    /// without it: keep one setting per data dir.
+    /// Skip the sentiment model (faster; sentiment fields stay empty). Documents scored by an
+    /// earlier run whose content is unchanged keep their scores; changed ones are rewritten
+    /// without.
     #[arg(long)]
     no_sentiment: bool,
 }

@@ -200,6 +200,49 @@ fn emotion_tags_hold_only_likely_emotions() {
     );
 }
 
+/// Regression: re-ingesting an unchanged file with `--no-sentiment` rewrote every document
+/// without its scores ("updated"); unchanged documents now keep them.
+#[test]
+fn reingest_without_the_model_keeps_the_scores_of_unchanged_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let path = dir.path().join("ns.csv");
+    std::fs::write(
+        &path,
+        "id,text\n1,배송이 너무 늦어요 최악\n2,정말 만족합니다 최고\n",
+    )
+    .unwrap();
+    let run = |sentiment: bool| {
+        sori::jobs::run_ingest(
+            &c,
+            &sori::jobs::IngestRequest {
+                files: vec![path.display().to_string()],
+                kind: None,
+                map: None,
+                format: None,
+                source: Some("t".into()),
+                strict: false,
+                sentiment,
+            },
+        )
+        .unwrap()
+    };
+    run(true);
+    let again = run(false);
+    assert_eq!(again.total(|f| f.unchanged), 2);
+    assert_eq!(ids(&c, "sentiment:negative"), vec!["t:1"]);
+    assert_eq!(ids(&c, "sentiment:positive"), vec!["t:2"]);
+    // A changed row is rewritten, without scores, as asked.
+    std::fs::write(
+        &path,
+        "id,text\n1,배송이 너무 늦어요 최악\n2,정말 만족합니다 최고예요\n",
+    )
+    .unwrap();
+    let changed = run(false);
+    assert_eq!(changed.total(|f| f.updated), 1);
+    assert!(ids(&c, "sentiment:positive").is_empty());
+}
+
 /// Regression: `--id-col` naming no column was ignored (ids fell back to line numbers), and
 /// plain text piped in failed every line with no word on what to pass.
 #[test]

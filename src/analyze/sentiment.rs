@@ -34,6 +34,18 @@ use super::morph::KoreanMorphology;
 use super::ngram::{NgramConfig, NgramSentiment};
 use super::sentence::{sentence_scoring_form, split_sentences};
 
+fn display_name(name: &Option<String>, version: &Option<String>, dir: &Path) -> String {
+    let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+    match (nonempty(name), nonempty(version)) {
+        (Some(n), Some(v)) => format!("{n}-{v}"),
+        (None, Some(v)) => v,
+        (Some(n), None) => n,
+        (None, None) => dir
+            .file_name()
+            .map_or_else(|| "sentiment".into(), |n| n.to_string_lossy().into_owned()),
+    }
+}
+
 /// Labels the sentiment head must produce, in head-row order.
 const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
 
@@ -437,15 +449,7 @@ impl SentimentModel {
             None => None,
         };
 
-        let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
-        let name = match (nonempty(&sori.name), nonempty(&sori.version)) {
-            (Some(n), Some(v)) => format!("{n}-{v}"),
-            (None, Some(v)) => v,
-            (Some(n), None) => n,
-            (None, None) => dir
-                .file_name()
-                .map_or_else(|| "sentiment".into(), |n| n.to_string_lossy().into_owned()),
-        };
+        let name = display_name(&sori.name, &sori.version, dir);
         Ok(SentimentModel {
             name,
             encoder,
@@ -466,6 +470,29 @@ impl SentimentModel {
     /// either alone, else the directory name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// [`SentimentModel::name`] of the model in `dir` (the embedded one when `dir` is None),
+    /// read from its config alone, without loading the weights.
+    pub fn name_of(dir: Option<&Path>) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Names {
+            sori: NamesBlock,
+        }
+        #[derive(Deserialize)]
+        struct NamesBlock {
+            name: Option<String>,
+            version: Option<String>,
+        }
+        let (bytes, dir): (Cow<'static, [u8]>, &Path) = match dir {
+            None => (
+                Cow::Borrowed(include_bytes!("../../models/sentiment/config.json")),
+                Path::new("models/sentiment"),
+            ),
+            Some(d) => (Cow::Owned(std::fs::read(d.join("config.json")).ok()?), d),
+        };
+        let names: Names = serde_json::from_slice(&bytes).ok()?;
+        Some(display_name(&names.sori.name, &names.sori.version, dir))
     }
 
     /// The arithmetic the dense layers run in: "bf16" (AVX-512 BF16), "int8" (AVX2) or "f32".

@@ -30,6 +30,10 @@ pub struct IngestOptions<'a> {
     pub data_dir: &'a Path,
     /// Commit after this many changed documents, bounding what a crash can lose.
     pub commit_every: usize,
+    /// When the sentiment stage is skipped (`--no-sentiment`): the name of the model a
+    /// scored run would use. A document that run left with the same content keeps its scores
+    /// instead of being rewritten without them.
+    pub skipped_model: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
@@ -131,6 +135,10 @@ pub fn ingest(
     check_sources_apart(files, opts)?;
     let started = Instant::now();
     let signature = pipeline.signature();
+    let scored_signature = opts
+        .skipped_model
+        .as_ref()
+        .map(|model| format!("{signature},sentiment@{model}"));
     let mut existing: HashMap<String, Existing> = index.existing()?;
     let mut writer = index.writer()?;
     let mut summary = IngestSummary {
@@ -229,6 +237,14 @@ pub fn ingest(
                 let fp = fingerprint(&record, &signature);
                 match existing.get(&record.id) {
                     Some(e) if e.fingerprint == fp => {
+                        fs.unchanged += 1;
+                        continue;
+                    }
+                    Some(e)
+                        if scored_signature
+                            .as_ref()
+                            .is_some_and(|sig| e.fingerprint == fingerprint(&record, sig)) =>
+                    {
                         fs.unchanged += 1;
                         continue;
                     }

@@ -70,6 +70,15 @@ pub fn load_model(name: &str) -> Result<SentimentModel, Error> {
     })
 }
 
+/// The name `load_model("default")` would report, read without loading the weights.
+pub fn default_model_name() -> Option<String> {
+    if std::env::var_os("SORI_MODELS_DIR").is_none() {
+        SentimentModel::name_of(None)
+    } else {
+        SentimentModel::name_of(Some(&models_dir().join("sentiment")))
+    }
+}
+
 /// The Korean analyzer with the data dir's user dictionary (`user-dict.csv`) when there is one.
 pub fn morphology(data_dir: &Path, user_dict: Option<&Path>) -> Result<KoreanMorphology, Error> {
     let default_dict = data_dir.join("user-dict.csv");
@@ -173,6 +182,11 @@ pub fn run_ingest(ctx: &Context, req: &IngestRequest) -> Result<ingest::IngestSu
             progress: ctx.progress,
             data_dir: &ctx.data_dir,
             commit_every: 50_000,
+            skipped_model: if req.sentiment {
+                None
+            } else {
+                default_model_name()
+            },
         },
     )?;
     // Best effort: the note it feeds is advice, and the index is already committed.
