@@ -83,6 +83,11 @@ struct IngestArgs {
     /// without.
     #[arg(long)]
     no_sentiment: bool,
+    /// Each file is a full snapshot of its source: documents of that source whose rows are no
+    /// longer in it are removed (not done for a file with quarantined rows, whose records may
+    /// only be malformed this time).
+    #[arg(long)]
+    prune: bool,
 }
 
 #[derive(Args)]
@@ -283,6 +288,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                     source: a.source,
                     strict: a.strict,
                     sentiment: !a.no_sentiment,
+                    prune: a.prune,
                 },
             )?;
             if a.json {

@@ -48,6 +48,9 @@ pub fn ingest_summary(out: &mut impl Write, s: &IngestSummary) -> Result<(), Err
         if let Some(encoding) = f.encoding {
             writeln!(out, "{}: read as {encoding}, decoded to UTF-8", f.file)?;
         }
+        if let Some(pruned) = &f.pruned {
+            writeln!(out, "{}: {pruned}", f.file)?;
+        }
         if let Some(layout) = &f.layout {
             writeln!(out, "{}: {layout}", f.file)?;
         }

@@ -109,6 +109,7 @@ fn two_files_that_would_share_a_source_are_refused_before_any_write() {
             source: Some((*month).into()),
             strict: false,
             sentiment: false,
+            prune: false,
         };
         let s = sori::jobs::run_ingest(&c, &request).unwrap();
         assert_eq!(s.docs_in_index as usize, n + 1);
@@ -159,6 +160,56 @@ fn a_text_column_without_a_usual_name_is_found_by_its_values() {
     std::fs::write(&numbers, "a,b\n1,2\n3,4\n").unwrap();
     let err = common::ingest_with(&c, &numbers, None, false).unwrap_err();
     assert!(err.to_string().contains("no free-text column"), "{err}");
+}
+
+/// `--prune`: a file that is a full snapshot of its source removes the documents whose rows
+/// left it; a file with quarantined rows removes nothing (those rows may only be malformed).
+#[test]
+fn prune_removes_documents_whose_rows_left_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let path = dir.path().join("snap.csv");
+    let run = |prune: bool| {
+        sori::jobs::run_ingest(
+            &c,
+            &sori::jobs::IngestRequest {
+                files: vec![path.display().to_string()],
+                kind: None,
+                map: None,
+                format: None,
+                source: Some("t".into()),
+                strict: false,
+                sentiment: false,
+                prune,
+            },
+        )
+        .unwrap()
+    };
+    std::fs::write(
+        &path,
+        "id,text\n1,배송 빨라요\n2,환불해주세요\n3,포장 꼼꼼\n",
+    )
+    .unwrap();
+    run(false);
+    std::fs::write(&path, "id,rating,text\n1,5,배송 빨라요\n3,5,포장 꼼꼼\n").unwrap();
+    let kept = run(false);
+    assert_eq!(kept.docs_in_index, 3, "without --prune nothing is removed");
+    let pruned = run(true);
+    assert_eq!(pruned.docs_in_index, 2);
+    assert!(pruned.files[0]
+        .pruned
+        .as_deref()
+        .unwrap()
+        .starts_with("1 document(s)"));
+    assert!(ids(&c, "환불").is_empty());
+    std::fs::write(&path, "id,rating,text\n1,9,배송 빨라요\n").unwrap();
+    let held = run(true);
+    assert_eq!(held.docs_in_index, 2);
+    assert!(held.files[0]
+        .pruned
+        .as_deref()
+        .unwrap()
+        .starts_with("not pruned"));
 }
 
 /// Regression: a cell of only zero-width characters or Hangul fillers (a "blank" answer typed

@@ -89,6 +89,7 @@ fn ingest_fills_sentiment_and_search_filters_and_facets_by_it() {
             source: Some("t".into()),
             strict: false,
             sentiment: true,
+            prune: false,
         },
     )
     .unwrap();
@@ -177,6 +178,7 @@ fn emotion_tags_hold_only_likely_emotions() {
         source: Some("t".into()),
         strict: false,
         sentiment: true,
+        prune: false,
     };
     sori::jobs::run_ingest(&ctx, &request).unwrap();
     let all = sori::jobs::run_search(&ctx, "", 10, vec![]).unwrap();
@@ -223,6 +225,7 @@ fn reingest_without_the_model_keeps_the_scores_of_unchanged_documents() {
                 source: Some("t".into()),
                 strict: false,
                 sentiment,
+                prune: false,
             },
         )
         .unwrap()

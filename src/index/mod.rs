@@ -265,6 +265,11 @@ impl FeedbackIndex {
     }
 
     /// Replaces any document with the same id (tantivy has no in-place update).
+    /// Removes the document with this id (at the next commit).
+    pub fn delete(&self, writer: &IndexWriter, id: &str) {
+        writer.delete_term(Term::from_field_text(self.fields.id, id));
+    }
+
     pub fn upsert(&self, writer: &IndexWriter, doc: &Document) -> Result<(), Error> {
         writer.delete_term(Term::from_field_text(self.fields.id, &doc.record.id));
         writer.add_document(self.to_tantivy(doc)?)?;

@@ -205,6 +205,7 @@ pub fn run(
             source: Some("nsmc".into()),
             strict: false,
             sentiment: with_sentiment,
+            prune: false,
         },
     )?;
     let name = if with_sentiment {

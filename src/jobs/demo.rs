@@ -130,6 +130,7 @@ pub fn run(ctx: &Context, keep: bool, out: &mut impl Write) -> Result<(), Error>
                 source: None,
                 strict: false,
                 sentiment: true,
+                prune: false,
             },
         )?;
         totals.push(summary);

@@ -34,6 +34,8 @@ pub struct IngestOptions<'a> {
     /// scored run would use. A document that run left with the same content keeps its scores
     /// instead of being rewritten without them.
     pub skipped_model: Option<String>,
+    /// See `IngestRequest::prune`.
+    pub prune: bool,
 }
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
@@ -57,6 +59,10 @@ pub struct FileSummary {
     /// column when the file has no header row; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layout: Option<String>,
+    /// With `--prune`: documents of the source the file no longer holds, removed; or why
+    /// nothing was removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pruned: Option<String>,
 }
 
 impl FileSummary {
@@ -96,6 +102,13 @@ pub fn fingerprint(record: &Record, pipeline_signature: &str) -> u64 {
 /// the second file's records would silently replace the first's.
 fn check_sources_apart(files: &[InputFile], opts: &IngestOptions) -> Result<(), Error> {
     if opts.source.is_some() || opts.mapping.source.is_some() {
+        if opts.prune && files.len() > 1 {
+            return Err(crate::error::bad_argument(
+                "--prune with one source for several files would remove each file's documents \
+                 while the next is read",
+                "prune one snapshot file at a time, or leave out --prune",
+            ));
+        }
         // Named by the user: files meant to be one source (daily exports of one channel).
         return Ok(());
     }
@@ -284,6 +297,15 @@ pub fn ingest(
             &mut existing,
         )?;
         processed += fs.ingested();
+        if opts.prune {
+            fs.pruned = Some(prune_source(
+                index,
+                &writer,
+                &mut existing,
+                &fs,
+                &seen_in_run,
+            ));
+        }
         bar.finish_and_clear();
         fs.quarantine_file = quarantine.finish()?.map(|p| p.display().to_string());
         summary.files.push(fs);
@@ -296,6 +318,38 @@ pub fn ingest(
     summary.seconds = started.elapsed().as_secs_f64();
     summary.docs_per_second = processed as f64 / summary.seconds.max(1e-9);
     Ok(summary)
+}
+
+/// Deletes the documents of `fs.source` that this run did not see in its file. Skipped for a
+/// file with quarantined rows: a row malformed this time is not a row that left the export.
+fn prune_source(
+    index: &FeedbackIndex,
+    writer: &tantivy::IndexWriter,
+    existing: &mut HashMap<String, Existing>,
+    fs: &FileSummary,
+    seen: &HashMap<String, u64>,
+) -> String {
+    if fs.quarantined > 0 {
+        return format!(
+            "not pruned: {} rows were quarantined, and their documents are kept",
+            fs.quarantined
+        );
+    }
+    let prefix = format!("{}:", fs.source);
+    let gone: Vec<String> = existing
+        .keys()
+        .filter(|id| id.starts_with(&prefix) && !seen.contains_key(*id))
+        .cloned()
+        .collect();
+    for id in &gone {
+        index.delete(writer, id);
+        existing.remove(id);
+    }
+    format!(
+        "{} document(s) of source `{}` no longer in the file removed",
+        gone.len(),
+        fs.source
+    )
 }
 
 const BATCH: usize = 256;

@@ -134,6 +134,9 @@ pub struct IngestRequest {
     pub source: Option<String>,
     pub strict: bool,
     pub sentiment: bool,
+    /// The files are full snapshots: documents of their sources that they no longer hold are
+    /// removed.
+    pub prune: bool,
 }
 
 pub fn run_ingest(ctx: &Context, req: &IngestRequest) -> Result<ingest::IngestSummary, Error> {
@@ -182,6 +185,7 @@ pub fn run_ingest(ctx: &Context, req: &IngestRequest) -> Result<ingest::IngestSu
             progress: ctx.progress,
             data_dir: &ctx.data_dir,
             commit_every: 50_000,
+            prune: req.prune,
             skipped_model: if req.sentiment {
                 None
             } else {

@@ -39,6 +39,7 @@ pub fn ingest_with(
             source: Some("t".into()),
             strict,
             sentiment: false,
+            prune: false,
         },
     )
 }
