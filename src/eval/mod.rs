@@ -541,7 +541,9 @@ fn looks_like_nps<'a>(labels: impl Iterator<Item = &'a str>, column: &str) -> bo
     top > 2.0 && (named || (zero && top > 5.0))
 }
 
-/// Whole grades from 1 up to at most 10, some above 2, and no label words: star ratings. A 0
+/// Whole grades from 1 up to at most 10, some of 4 or more, and no label words: star ratings.
+/// A 1-3 column is left to the class-code check: 1 / 2 / 3 for negative / neutral / positive
+/// is a coding some benchmarks use, and no star scale stops at 3. A 0
 /// is left out on purpose: a 0-10 column is an NPS score (see `looks_like_nps`), whose
 /// detractor band (0-6) the star bands (1-4 / 5-7 / 8-10) would misread.
 fn looks_like_ratings<'a>(labels: impl Iterator<Item = &'a str>) -> bool {
@@ -553,7 +555,7 @@ fn looks_like_ratings<'a>(labels: impl Iterator<Item = &'a str>) -> bool {
             _ => return false,
         }
     }
-    top > 2.0
+    top >= 4.0
 }
 
 /// The class a score picks under the scheme, and the confidence the calibration check uses.
@@ -691,6 +693,7 @@ mod tests {
         assert!(ratings(&["10", "9", "1", "3"]));
         // Class codes, a 0-10 NPS column, half stars, words, numbers past 10.
         assert!(!ratings(&["1", "2", "1"]));
+        assert!(!ratings(&["1", "2", "3"]));
         assert!(!ratings(&["0", "7", "10"]));
         assert!(!ratings(&["4.5", "1"]));
         assert!(!ratings(&["5", "positive"]));
