@@ -168,11 +168,12 @@ pub fn read_customers(input: impl Read, file: &str) -> Result<Loaded, LoadError>
         };
         match seen.get(id) {
             Some(&(index, first_line)) => {
+                // The row set aside is the earlier one, so it is the one reported.
                 rejected.push(Rejected {
-                    line,
+                    line: first_line,
                     field: Some(id_name.clone()),
                     reason: format!(
-                        "customer id `{id}` repeats line {first_line}; this later row replaces it"
+                        "customer id `{id}` appears again on line {line}, whose row replaces this one"
                     ),
                 });
                 customers[index] = customer;
@@ -478,9 +479,10 @@ mod tests {
                     reason: "missing customer id".into()
                 },
                 Rejected {
-                    line: 5,
+                    line: 2,
                     field: Some("고객ID".into()),
-                    reason: "customer id `C1` repeats line 2; this later row replaces it".into()
+                    reason: "customer id `C1` appears again on line 5, whose row replaces this one"
+                        .into()
                 },
             ]
         );
