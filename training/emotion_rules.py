@@ -2,7 +2,7 @@
 
 Scores KOTE test (5,000) and the demo's app and shop reviews (900) with the exported model
 (PyTorch, as training/eval.py does), then compares the tuned per-group thresholds with
-"p >= max(threshold, 0.5)", the rule the index uses for `emotion:` tags (src/index/mod.rs).
+"p >= max(threshold, 0.5)", the rule the index uses for `emotion:` tags (`Analysis::emotion_tags` in src/record.rs).
 
 usage: $SORI_WORK/venv/bin/python training/emotion_rules.py [--model-dir models/sentiment]
 """

@@ -26,9 +26,6 @@ pub const KEYWORD: &str = "keyword";
 /// Bump when the schema changes incompatibly; an index of another version is rebuilt.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Least probability for an emotion to be a search tag (`emotion:anger`, the facet).
-pub const EMOTION_TAG_MIN: f32 = 0.5;
-
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
     pub id: Field,
@@ -329,14 +326,7 @@ impl FeedbackIndex {
             doc.add_text(f.sentiment, s.label.as_str());
             doc.add_f64(f.sentiment_score, s.score as f64);
         }
-        // The tuned thresholds maximise F1 on KOTE, whose comments carry several emotions
-        // each (anger on 60 %), so nearly every complaint clears anger, disappointment and
-        // anxiety at once. A search tag must be more likely than not to hold: on the demo
-        // that takes anger on praise from 19 % to 8 % and surprise on complaints from 28 % to
-        // 6 %, for KOTE macro-F1 0.682 -> 0.668 (precision 0.61 -> 0.67;
-        // training/emotion_rules.py).
-        // `analyze` and the stored analysis keep every emotion above its threshold, with p.
-        for e in a.emotions.iter().filter(|e| e.p >= EMOTION_TAG_MIN) {
+        for e in a.emotion_tags() {
             doc.add_text(f.emotions, &e.label);
         }
         for t in &a.topics {

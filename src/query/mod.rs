@@ -180,13 +180,7 @@ pub fn search(index: &FeedbackIndex, req: &SearchRequest) -> Result<SearchResult
                 .as_ref()
                 .map(|s| s.label.as_str().into()),
             sentiment_score: doc.analysis.sentiment.as_ref().map(|s| s.score),
-            emotions: doc
-                .analysis
-                .emotions
-                .iter()
-                .filter(|e| e.p >= crate::index::EMOTION_TAG_MIN)
-                .cloned()
-                .collect(),
+            emotions: doc.analysis.emotion_tags().cloned().collect(),
             attributes: r.attributes.clone(),
             customer_attributes: doc.customer_attributes.clone(),
             lang: doc.analysis.lang.clone(),
