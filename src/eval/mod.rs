@@ -373,10 +373,8 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     // Under `auto`, grades that are not class codes are an NPS answer or a star rating (a
     // survey, a shopping or app-store export): read as `--scheme nps` or `stars` would rather
     // than refused; the report names the scheme and the coding.
-    if auto && looks_like_nps(labels(), &label_col) {
-        scheme = Scheme::Nps;
-    } else if auto && looks_like_ratings(labels()) {
-        scheme = Scheme::Stars;
+    if let Some(by_grades) = grade_scheme(labels(), &label_col).filter(|_| auto) {
+        scheme = by_grades;
     }
     let coding = LabelCoding::detect(labels(), scheme, &column)?;
     let mut notes = Vec::new();
@@ -523,39 +521,31 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
     })
 }
 
-/// A Net Promoter column: whole scores of 0-10 under a name that says NPS, or with a 0 and
-/// some above 5 (no star scale starts at 0).
-fn looks_like_nps<'a>(labels: impl Iterator<Item = &'a str>, column: &str) -> bool {
+/// The scheme a column of whole grades of 0-10 (and no label words) calls for under `auto`:
+/// - `nps` when its name says NPS / 추천, or when it has a 0 and grades above 5: no star scale
+///   starts at 0, and the star bands (1-4 / 5-7 / 8-10) would misread NPS detractors (0-6);
+/// - `stars` for grades of 1 up to 10, some of 4 or more. A 1-3 column is left to the
+///   class-code check: 1 / 2 / 3 for negative / neutral / positive is a coding some
+///   benchmarks use, and no star scale stops at 3.
+fn grade_scheme<'a>(labels: impl Iterator<Item = &'a str>, column: &str) -> Option<Scheme> {
     let (mut zero, mut top) = (false, 0.0);
-    for l in labels {
-        match l.trim().parse::<f64>() {
+    for l in labels.map(str::trim).filter(|l| !l.is_empty()) {
+        match l.parse::<f64>() {
             Ok(v) if v.fract() == 0.0 && (0.0..=10.0).contains(&v) => {
                 zero |= v == 0.0;
                 top = f64::max(top, v);
             }
-            _ if l.trim().is_empty() => {}
-            _ => return false,
+            _ => return None,
         }
     }
     let named = column.to_lowercase().contains("nps") || column.contains("추천");
-    top > 2.0 && (named || (zero && top > 5.0))
-}
-
-/// Whole grades from 1 up to at most 10, some of 4 or more, and no label words: star ratings.
-/// A 1-3 column is left to the class-code check: 1 / 2 / 3 for negative / neutral / positive
-/// is a coding some benchmarks use, and no star scale stops at 3. A 0
-/// is left out on purpose: a 0-10 column is an NPS score (see `looks_like_nps`), whose
-/// detractor band (0-6) the star bands (1-4 / 5-7 / 8-10) would misread.
-fn looks_like_ratings<'a>(labels: impl Iterator<Item = &'a str>) -> bool {
-    let mut top = 0.0;
-    for l in labels {
-        match l.trim().parse::<f64>() {
-            Ok(v) if v.fract() == 0.0 && (1.0..=10.0).contains(&v) => top = f64::max(top, v),
-            _ if l.trim().is_empty() => {}
-            _ => return false,
-        }
+    if top > 2.0 && (named || (zero && top > 5.0)) {
+        Some(Scheme::Nps)
+    } else if !zero && top >= 4.0 {
+        Some(Scheme::Stars)
+    } else {
+        None
     }
-    top >= 4.0
 }
 
 /// The class a score picks under the scheme, and the confidence the calibration check uses.
@@ -677,7 +667,7 @@ mod tests {
             [n, n, u, u, p, p]
         );
         assert!(coding(&["-1", "5"], Scheme::Nps).is_err());
-        let nps = |l: &[&str], col: &str| looks_like_nps(l.iter().copied(), col);
+        let nps = |l: &[&str], col: &str| grade_scheme(l.iter().copied(), col) == Some(Scheme::Nps);
         assert!(nps(&["0", "7", "10"], "score"));
         assert!(nps(&["3", "7", "10"], "NPS"));
         assert!(nps(&["3", "9"], "추천의향"));
@@ -688,7 +678,7 @@ mod tests {
 
     #[test]
     fn whole_grades_of_1_to_10_read_as_ratings_and_nps_scores_do_not() {
-        let ratings = |l: &[&str]| looks_like_ratings(l.iter().copied());
+        let ratings = |l: &[&str]| grade_scheme(l.iter().copied(), "label") == Some(Scheme::Stars);
         assert!(ratings(&["5", "1", "2", "4", ""]));
         assert!(ratings(&["10", "9", "1", "3"]));
         // Class codes, a 0-10 NPS column, half stars, words, numbers past 10.
