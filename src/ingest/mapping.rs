@@ -253,10 +253,12 @@ pub fn find(header: &[String], candidates: &[&str]) -> Option<String> {
     })
 }
 
-/// A column name as exports vary it: case, spaces, `_` and `-` do not count, so `Customer ID`,
-/// `customer-id` and `CustomerId` are `customer_id`, and `리뷰 내용` is `리뷰내용`.
-fn name_key(name: &str) -> String {
-    name.trim()
+/// A column name as exports vary it: case, spaces, `_`, `-` and a BOM do not count, so
+/// `Customer ID`, `customer-id` and `CustomerId` are `customer_id`, and `리뷰 내용` is
+/// `리뷰내용`. Every lookup of a column by its usual names compares these keys.
+pub fn name_key(name: &str) -> String {
+    name.trim_start_matches('\u{feff}')
+        .trim()
         .chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-'))
         .flat_map(char::to_lowercase)

@@ -6,11 +6,11 @@
 //!   with a BOM, decoded by [`crate::ingest::encoding`]; comma-separated, or tab-separated when
 //!   the header line has more tabs than commas. Bytes that decode in none of them are refused
 //!   with the line, rather than loaded as mojibake.
-//! - Header names are matched after trimming, lower-casing ASCII and turning spaces and `-` into
-//!   `_`. The id column is the first of [`ID_COLUMNS`] present: `customer_id`, `customerid`,
-//!   `customer`, `id`, `고객id`, `고객_id`, `고객번호`, `회원id`, `회원번호` (so `Customer ID`
-//!   and `고객ID` work). If several are present the earlier in that list is the id and the rest
-//!   are attributes.
+//! - Header names are matched as ingest matches them ([`crate::ingest::mapping::name_key`]:
+//!   case, spaces, `_` and `-` do not count). The id column is the first of [`ID_COLUMNS`]
+//!   present: `customer_id`, `customer`, `id`, `고객id`, `고객번호`, `회원id`, `회원번호` (so
+//!   `Customer ID`, `CustomerId` and `고객_ID` work). If several are present the earlier in that
+//!   list is the id and the rest are attributes.
 //! - An optional `segment`/`segments`/`세그먼트` column holds segment names separated by `|` or
 //!   `;` (`VIP|신규`); blanks are dropped and repeats removed, order kept.
 //! - Every other column is an attribute, keyed by its normalised header (so `attr.region:` finds
@@ -25,15 +25,14 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::ingest::encoding::{binary_kind, Utf8Reader};
+use crate::ingest::mapping::name_key;
 
 /// Id column names, in order of preference (after header normalisation).
 pub const ID_COLUMNS: &[&str] = &[
     "customer_id",
-    "customerid",
     "customer",
     "id",
     "고객id",
-    "고객_id",
     "고객번호",
     "회원id",
     "회원번호",
@@ -191,8 +190,8 @@ pub fn read_customers(input: impl Read, file: &str) -> Result<Loaded, LoadError>
     })
 }
 
-/// A header name as matched against the known column names.
-pub(super) fn normalize_header(name: &str) -> String {
+/// A header name as the key of the attribute it becomes (`attr.customer.sign_up`).
+fn normalize_header(name: &str) -> String {
     name.trim_start_matches('\u{feff}')
         .trim()
         .to_lowercase()
@@ -203,9 +202,10 @@ pub(super) fn normalize_header(name: &str) -> String {
 
 /// The index of the first of `names` present among the normalised `headers`.
 pub(super) fn find_column(headers: &[String], names: &[&str]) -> Option<usize> {
-    names
-        .iter()
-        .find_map(|name| headers.iter().position(|h| normalize_header(h) == *name))
+    names.iter().find_map(|name| {
+        let name = name_key(name);
+        headers.iter().position(|h| name_key(h) == name)
+    })
 }
 
 /// One data row: its line and its cells, or why it was rejected.
@@ -412,7 +412,7 @@ mod tests {
 
     #[test]
     fn id_column_aliases() {
-        for header in ["고객ID", "Customer ID", "id", "회원번호"] {
+        for header in ["고객ID", "Customer ID", "CustomerId", "고객_ID", "id", "회원번호"] {
             let loaded = load(&format!("{header},등급\nK-77,골드\n"));
             assert_eq!(loaded.customers[0].id, "K-77", "{header}");
             assert_eq!(loaded.customers[0].attributes["등급"], "골드");

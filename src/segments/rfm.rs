@@ -27,7 +27,8 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use super::customers::{normalize_header, LoadError, Rejected, Table};
+use super::customers::{LoadError, Rejected, Table};
+use crate::ingest::mapping::name_key;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
@@ -223,9 +224,10 @@ pub fn read_orders(
 ) -> Result<Orders, LoadError> {
     let mut table = Table::open(input, file)?;
     let find = |candidates: &[String]| {
-        candidates
-            .iter()
-            .find_map(|c| table.keys.iter().position(|k| *k == normalize_header(c)))
+        candidates.iter().find_map(|c| {
+            let c = name_key(c);
+            table.keys.iter().position(|k| name_key(k) == c)
+        })
     };
     let required = |candidates: &[String], what: &str| {
         find(candidates).ok_or_else(|| {
