@@ -412,7 +412,14 @@ mod tests {
 
     #[test]
     fn id_column_aliases() {
-        for header in ["고객ID", "Customer ID", "CustomerId", "고객_ID", "id", "회원번호"] {
+        for header in [
+            "고객ID",
+            "Customer ID",
+            "CustomerId",
+            "고객_ID",
+            "id",
+            "회원번호",
+        ] {
             let loaded = load(&format!("{header},등급\nK-77,골드\n"));
             assert_eq!(loaded.customers[0].id, "K-77", "{header}");
             assert_eq!(loaded.customers[0].attributes["등급"], "골드");

@@ -66,12 +66,10 @@ impl Default for OrderColumns {
         OrderColumns {
             customer_id: names(&[
                 "customer_id",
-                "customerid",
                 "customer",
                 "member_id",
                 "user_id",
                 "고객id",
-                "고객_id",
                 "고객번호",
                 "회원id",
                 "회원번호",
@@ -97,7 +95,7 @@ impl Default for OrderColumns {
                 "결제금액",
                 "구매금액",
             ]),
-            order_id: names(&["order_id", "orderid", "order_no", "주문번호"]),
+            order_id: names(&["order_id", "order_no", "주문번호"]),
         }
     }
 }
