@@ -102,14 +102,8 @@ fn two_files_that_would_share_a_source_are_refused_before_any_write() {
     // One at a time, each under its own name, both are kept.
     for (n, (month, file)) in ["jan", "feb"].iter().zip(&files).enumerate() {
         let request = sori::jobs::IngestRequest {
-            files: vec![file.display().to_string()],
-            kind: None,
-            map: None,
-            format: None,
             source: Some((*month).into()),
-            strict: false,
-            sentiment: false,
-            prune: false,
+            ..common::request(file)
         };
         let s = sori::jobs::run_ingest(&c, &request).unwrap();
         assert_eq!(s.docs_in_index as usize, n + 1);
@@ -173,14 +167,8 @@ fn prune_removes_documents_whose_rows_left_the_snapshot() {
         sori::jobs::run_ingest(
             &c,
             &sori::jobs::IngestRequest {
-                files: vec![path.display().to_string()],
-                kind: None,
-                map: None,
-                format: None,
-                source: Some("t".into()),
-                strict: false,
-                sentiment: false,
                 prune,
+                ..common::request(&path)
             },
         )
         .unwrap()
@@ -210,6 +198,21 @@ fn prune_removes_documents_whose_rows_left_the_snapshot() {
         .as_deref()
         .unwrap()
         .starts_with("not pruned"));
+    // One source over several files would prune each file's documents while reading the next.
+    let other = dir.path().join("snap2.csv");
+    std::fs::write(&other, "id,text\n7,배송 빨라요\n").unwrap();
+    let err = sori::jobs::run_ingest(
+        &c,
+        &sori::jobs::IngestRequest {
+            files: vec![path.display().to_string(), other.display().to_string()],
+            prune: true,
+            ..common::request(&path)
+        },
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("--prune with one source"), "{err}");
+    assert_eq!(ids(&c, "").len(), 2, "nothing was written");
 }
 
 /// Regression: a cell of only zero-width characters or Hangul fillers (a "blank" answer typed

@@ -82,14 +82,8 @@ fn ingest_fills_sentiment_and_search_filters_and_facets_by_it() {
     sori::jobs::run_ingest(
         &c,
         &sori::jobs::IngestRequest {
-            files: vec![fixture("reviews.csv").display().to_string()],
-            kind: None,
-            map: None,
-            format: None,
-            source: Some("t".into()),
-            strict: false,
             sentiment: true,
-            prune: false,
+            ..common::request(&fixture("reviews.csv"))
         },
     )
     .unwrap();
@@ -107,23 +101,10 @@ fn ingest_fills_sentiment_and_search_filters_and_facets_by_it() {
 
 #[test]
 fn analyze_writes_one_json_line_per_record_with_the_documented_fields() {
-    let mut child = sori()
-        .args(["analyze"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            "{\"id\": \"a\", \"text\": \"배송은 빨랐어요. 그런데 품질이 너무 별로라서 환불했습니다 ㅠㅠ\"}\n{\"id\": \"b\", \"text\": \"최고예요 ㅋㅋㅋㅋ 010-1234-5678\"}\n{\"id\": \"c\"}\n{\"id\": \"d\", \"text\": \"\u{200B}\u{3164}\"}\n"
-                .as_bytes(),
-        )
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::piped(
+        &["analyze"],
+        "{\"id\": \"a\", \"text\": \"배송은 빨랐어요. 그런데 품질이 너무 별로라서 환불했습니다 ㅠㅠ\"}\n{\"id\": \"b\", \"text\": \"최고예요 ㅋㅋㅋㅋ 010-1234-5678\"}\n{\"id\": \"c\"}\n{\"id\": \"d\", \"text\": \"\u{200B}\u{3164}\"}\n",
+    );
     assert!(out.status.success());
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -159,11 +140,7 @@ fn analyze_writes_one_json_line_per_record_with_the_documented_fields() {
 #[test]
 fn emotion_tags_hold_only_likely_emotions() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = sori::jobs::Context {
-        data_dir: dir.path().to_path_buf(),
-        tz: chrono_tz::Asia::Seoul,
-        progress: false,
-    };
+    let ctx = ctx(dir.path());
     let path = dir.path().join("fb.csv");
     std::fs::write(
         &path,
@@ -171,14 +148,8 @@ fn emotion_tags_hold_only_likely_emotions() {
     )
     .unwrap();
     let request = sori::jobs::IngestRequest {
-        files: vec![path.display().to_string()],
-        kind: None,
-        map: None,
-        format: None,
-        source: Some("t".into()),
-        strict: false,
         sentiment: true,
-        prune: false,
+        ..common::request(&path)
     };
     sori::jobs::run_ingest(&ctx, &request).unwrap();
     let all = sori::jobs::run_search(&ctx, "", 10, vec![]).unwrap();
@@ -218,14 +189,8 @@ fn reingest_without_the_model_keeps_the_scores_of_unchanged_documents() {
         sori::jobs::run_ingest(
             &c,
             &sori::jobs::IngestRequest {
-                files: vec![path.display().to_string()],
-                kind: None,
-                map: None,
-                format: None,
-                source: Some("t".into()),
-                strict: false,
                 sentiment,
-                prune: false,
+                ..common::request(&path)
             },
         )
         .unwrap()
@@ -250,23 +215,11 @@ fn reingest_without_the_model_keeps_the_scores_of_unchanged_documents() {
 /// plain text piped in failed every line with no word on what to pass.
 #[test]
 fn analyze_refuses_an_unknown_id_column_and_hints_at_plain_text_on_stdin() {
-    use std::io::Write;
     let run = |args: &[&str], input: &str| {
-        let mut child = sori()
-            .arg("analyze")
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let args: Vec<&str> = std::iter::once("analyze")
+            .chain(args.iter().copied())
+            .collect();
+        common::piped(&args, input)
     };
     let out = run(
         &["--id-col", "nope"],
@@ -780,8 +733,14 @@ fn eval_reads_class_codes_by_the_whole_column() {
 
     // A 1 / 2 column may be a one-based binary coding: read as 0/1/2, with a note.
     let one_two = dir.path().join("one_two.tsv");
-    std::fs::write(&one_two, "text\tlabel\n좋아요\t2\n별로\t1\n").unwrap();
+    std::fs::write(
+        &one_two,
+        "text\tlabel\n좋아요\t2\n별로\t1\n\u{200B}\u{3164}\t2\n",
+    )
+    .unwrap();
     let r = eval_path(&one_two, &[]);
+    // A text of only invisible characters is left out, and counted.
+    assert_eq!((&r["n"], &r["skipped"]), (&2.into(), &1.into()));
     assert!(
         r["notes"][0]
             .as_str()

@@ -32,16 +32,45 @@ pub fn ingest_with(
     jobs::run_ingest(
         ctx,
         &IngestRequest {
-            files: vec![file.display().to_string()],
-            kind: None,
             map,
-            format: None,
-            source: Some("t".into()),
             strict,
-            sentiment: false,
-            prune: false,
+            ..request(file)
         },
     )
+}
+
+/// Ingest of one file as source `t`, without the model, pruning or a mapping; tests change
+/// what they exercise with `IngestRequest { sentiment: true, ..request(&path) }`.
+pub fn request(file: &Path) -> IngestRequest {
+    IngestRequest {
+        files: vec![file.display().to_string()],
+        kind: None,
+        map: None,
+        format: None,
+        source: Some("t".into()),
+        strict: false,
+        sentiment: false,
+        prune: false,
+    }
+}
+
+/// Runs `sori ARGS` with `input` on stdin and returns its output.
+pub fn piped(args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sori"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Ids of the hits for `q`, sorted.
