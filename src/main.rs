@@ -160,15 +160,42 @@ struct AnalyzeArgs {
 enum EvalCommand {
     /// Accuracy, macro-F1, confusion matrix, calibration and speed of the sentiment model.
     Sentiment(EvalSentimentArgs),
+    /// Per-group precision, recall and F1 of the emotion tags, against a file whose label
+    /// column holds comma-separated group names or `none` (corpora/emotion-ko/test.tsv).
+    Emotion(EvalEmotionArgs),
 }
 
+/// The labelled file an `eval` command reads.
 #[derive(Args)]
-struct EvalSentimentArgs {
+struct EvalFileArgs {
     #[arg(long)]
     data: PathBuf,
     /// [default: by the file's extension, else by its first lines]
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Args)]
+struct EvalEmotionArgs {
+    #[command(flatten)]
+    file: EvalFileArgs,
+    /// [default: as for `eval sentiment`]
+    #[arg(long)]
+    text_col: Option<String>,
+    /// [default: emotions, emotion, 감정]
+    #[arg(long)]
+    label_col: Option<String>,
+    /// `default` (= `accurate`), `fast` or a model directory.
+    #[arg(long, default_value = "default")]
+    model: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct EvalSentimentArgs {
+    #[command(flatten)]
+    file: EvalFileArgs,
     /// By name or, in a file without a header row, by position from 1 [default: the first of
     /// text, body, content, review, document, 내용, 리뷰, ... in the header; without one or any
     /// usual name, the column whose values read as text]
@@ -340,8 +367,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             EvalCommand::Sentiment(a) => {
                 let report = jobs::eval_sentiment(
                     &jobs::EvalRequest {
-                        data: a.data,
-                        format: a.format,
+                        data: a.file.data,
+                        format: a.file.format,
                         text_col: a.text_col,
                         label_col: a.label_col,
                         scheme: a.scheme,
@@ -355,6 +382,23 @@ fn run(cli: Cli) -> Result<(), Error> {
                     sori::report::json(&mut out, &report)?;
                 } else {
                     sori::report::eval_report(&mut out, &report)?;
+                }
+            }
+            EvalCommand::Emotion(a) => {
+                let report = sori::eval::emotion::eval_emotion(
+                    &sori::eval::emotion::EmotionEvalRequest {
+                        data: a.file.data,
+                        format: a.file.format,
+                        text_col: a.text_col,
+                        label_col: a.label_col,
+                        model: a.model,
+                    },
+                    progress,
+                )?;
+                if a.json {
+                    sori::report::json(&mut out, &report)?;
+                } else {
+                    sori::report::emotion_eval_report(&mut out, &report)?;
                 }
             }
         },

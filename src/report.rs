@@ -181,6 +181,57 @@ pub fn segments_summary(out: &mut impl Write, s: &SegmentsSummary) -> Result<(),
     Ok(())
 }
 
+pub fn emotion_eval_report(
+    out: &mut impl Write,
+    r: &crate::eval::emotion::EmotionReport,
+) -> Result<(), Error> {
+    writeln!(
+        out,
+        "model: {}  data: {}  n = {} ({} without emotion{})  text: `{}`  labels: `{}`  {:.0} docs/s",
+        r.model,
+        r.data,
+        r.rows,
+        r.rows_without_emotion,
+        if r.skipped > 0 {
+            format!(", {} rows skipped", r.skipped)
+        } else {
+            String::new()
+        },
+        r.text_column,
+        r.label_column,
+        r.docs_per_second
+    )?;
+    for rule in &r.rules {
+        let what = match rule.rule {
+            "tag" => "tag: p >= max(threshold, 0.5), what the index stores",
+            _ => "listed: p >= threshold, what analyze prints",
+        };
+        writeln!(out, "\n{what}")?;
+        writeln!(
+            out,
+            "macro-F1 {:.3}  exact set {:.3}{}",
+            rule.macro_f1,
+            rule.exact_set,
+            rule.none_untagged.map_or_else(String::new, |u| format!(
+                "  no-emotion rows left untagged {u:.3}"
+            ))
+        )?;
+        writeln!(
+            out,
+            "{:<16} {:>9} {:>7} {:>6} {:>8} {:>10}",
+            "group", "precision", "recall", "F1", "support", "predicted"
+        )?;
+        for g in &rule.groups {
+            writeln!(
+                out,
+                "{:<16} {:>9.3} {:>7.3} {:>6.3} {:>8} {:>10}",
+                g.label, g.precision, g.recall, g.f1, g.support, g.predicted
+            )?;
+        }
+    }
+    Ok(())
+}
+
 pub fn eval_report(out: &mut impl Write, r: &crate::eval::EvalReport) -> Result<(), Error> {
     let ngram = r
         .ngram_weight

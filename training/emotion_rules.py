@@ -17,7 +17,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from infer import calibrated_logits, encode, load_exported, load_ngram, logits_for, softmax  # noqa: E402
+from emotion_head import prf  # noqa: E402
+from infer import calibrated_logits, emotion_probs, encode, load_exported, load_ngram, logits_for, softmax  # noqa: E402
 
 TAG_MIN = 0.5
 NEG = np.array([1, 1, 1, 1, 0, 0, 0, 0], bool)
@@ -31,16 +32,6 @@ def demo_texts():
     return [t for t in texts if t.strip()]
 
 
-def prf(P, Y):
-    out = []
-    for g in range(P.shape[1]):
-        tp = np.sum(P[:, g] & (Y[:, g] > 0))
-        fp = np.sum(P[:, g] & (Y[:, g] == 0))
-        fn = np.sum(~P[:, g] & (Y[:, g] > 0))
-        out.append((tp / max(tp + fp, 1), tp / max(tp + fn, 1), 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)))
-    return np.array(out)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model-dir", default=os.path.join(common.ROOT, "models", "sentiment"))
@@ -52,7 +43,7 @@ def main():
 
     def run(texts):
         s, e = logits_for(model, encode(tok, texts))
-        return softmax(calibrated_logits(s, texts, cfg, ngram)), 1 / (1 + np.exp(-e))
+        return softmax(calibrated_logits(s, texts, cfg, ngram)), emotion_probs(e, texts, a.model_dir, cfg, ngram)
 
     kote = common.read_kote("test")
     _, kE = run([t for t, _ in kote])

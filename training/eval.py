@@ -161,7 +161,7 @@ def main():
     if not a.no_model:
         import torch
 
-        from infer import calibrated_logits, encode, load_exported, load_ngram, logits_for, softmax, ece
+        from infer import calibrated_logits, emotion_probs, encode, load_exported, load_ngram, logits_for, softmax, ece
 
         torch.set_num_threads(a.threads)
         model, tok, cfg = load_exported(a.model_dir)
@@ -174,7 +174,8 @@ def main():
             key = id(texts)
             if key not in cache:
                 s, e = logits_for(model, encode(tok, texts))
-                cache[key] = (calibrated_logits(s, texts, cfg, ngram), 1 / (1 + np.exp(-e)))
+                cache[key] = (calibrated_logits(s, texts, cfg, ngram),
+                              emotion_probs(e, texts, a.model_dir, cfg, ngram or load_ngram(a.model_dir, cfg)))
             return cache[key]
 
         out["model"] = score_all(predict, sets, cfg["sori"]["emotion_thresholds"])

@@ -46,8 +46,10 @@ def logits_for(model, seqs, bs=64, max_len=128):
     return s_out, e_out
 
 
-def load_exported(model_dir):
-    """Loads models/sentiment/ (safetensors F16 + config.json + tokenizer.json) into fp32 torch."""
+def load_exported(model_dir, emotion_file=True):
+    """Loads models/sentiment/ (safetensors F16 + config.json + tokenizer.json) into fp32 torch.
+    The emotion head comes from the file config.json names in `sori.emotion_head`, as in the
+    runtime, unless emotion_file is False (then the one trained with the encoder)."""
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
@@ -59,6 +61,12 @@ def load_exported(model_dir):
                        maxpos=cfg["max_position_embeddings"], eps=cfg["layer_norm_eps"],
                        n_emo=len(cfg["sori"]["emotions"]), drop=0.0)
     m.load_candle_state_dict(sd)
+    head = cfg["sori"].get("emotion_head")
+    if head and emotion_file:
+        eh = load_file(os.path.join(model_dir, head))
+        with torch.no_grad():
+            m.emotion_head.weight.copy_(torch.from_numpy(eh["emotion_head.weight"].astype(np.float32)))
+            m.emotion_head.bias.copy_(torch.from_numpy(eh["emotion_head.bias"].astype(np.float32)))
     tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
     return m.eval(), tok, cfg
 
@@ -71,6 +79,26 @@ def load_ngram(model_dir, cfg):
     from ngram import NgramModel
 
     return NgramModel(os.path.join(model_dir, c["file"]))
+
+
+def emotion_probs(e, texts, model_dir, cfg, ngram=None):
+    """Emotion probabilities as the runtime computes them: the transformer head's logits e,
+    plus the n-gram block of the emotion-head file (config.json `sori.emotion_head`;
+    training/emotion_head.py) over the n-gram companion's features, when it has one."""
+    head = cfg["sori"].get("emotion_head")
+    if head and ngram is not None:
+        from safetensors.numpy import load_file
+
+        t = load_file(os.path.join(model_dir, head))
+        if "ngram_index" in t:
+            coef = np.zeros((e.shape[1], len(ngram.idf)), np.float32)
+            coef[:, t["ngram_index"].astype(np.int64)] = t["ngram_coef"].astype(np.float32)
+            e = e.copy()
+            for i, text in enumerate(texts):
+                j, x = ngram.features(text)
+                if len(j):
+                    e[i] += coef[:, j] @ x
+    return 1 / (1 + np.exp(-e))
 
 
 def calibrated_logits(s, texts, cfg, ngram=None):

@@ -86,16 +86,21 @@ class NgramModel:
                     break
         return c
 
+    def features(self, text):
+        """(feature ids, L2-normalised TF-IDF values) of one text; empty arrays without known n-grams."""
+        c = self.counts(text)
+        if not c:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        j = np.fromiter(c.keys(), dtype=np.int64)
+        x = (1.0 + np.log(np.fromiter(c.values(), dtype=np.float32))) * self.idf[j]
+        return j, x / np.sqrt((x * x).sum())
+
     def logits(self, texts):
         out = np.tile(self.intercept, (len(texts), 1))
         for i, text in enumerate(texts):
-            c = self.counts(text)
-            if not c:
-                continue
-            j = np.fromiter(c.keys(), dtype=np.int64)
-            x = (1.0 + np.log(np.fromiter(c.values(), dtype=np.float32))) * self.idf[j]
-            x /= np.sqrt((x * x).sum())
-            out[i] += self.coef[:, j] @ x
+            j, x = self.features(text)
+            if len(j):
+                out[i] += self.coef[:, j] @ x
         return out
 
 

@@ -13,7 +13,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from infer import calibrated_logits, encode, load_exported, load_ngram, logits_for, softmax  # noqa: E402
+from infer import calibrated_logits, emotion_probs, encode, load_exported, load_ngram, logits_for, softmax  # noqa: E402
 
 
 def main():
@@ -26,8 +26,9 @@ def main():
     texts = [t for _, t, _ in common.read_mini()]
     ids = encode(tok, texts)
     s, e = logits_for(model, ids)
-    p = softmax(calibrated_logits(s, texts, cfg, load_ngram(a.model_dir, cfg)))
-    pe = 1 / (1 + np.exp(-e))
+    ngram = load_ngram(a.model_dir, cfg)
+    p = softmax(calibrated_logits(s, texts, cfg, ngram))
+    pe = emotion_probs(e, texts, a.model_dir, cfg, ngram)
     with open(a.out, "w", encoding="utf-8") as f:
         f.write("text\tids\tp_negative\tp_neutral\tp_positive\t" + "\t".join(cfg["sori"]["emotions"]) + "\n")
         for t, i, pr, em in zip(texts, ids, p, pe):

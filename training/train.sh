@@ -10,7 +10,7 @@
 #   env: SORI_WORK (scratch dir), SORI_CORPORA (shared corpora dir), MINUTES / MINUTES2 (the
 #   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_REPORTS /
 #   MINUTES_PLATFORM / MINUTES_COLLOQUIAL / MINUTES_COMPOSITION (the default model's six
-#   further stages), VERSION / VERSION_ACC / VERSION_NGRAM / VERSION_FAST_NGRAM (written into
+#   further stages), VERSION / VERSION_ACC / VERSION_NGRAM / VERSION_EMOTION / VERSION_FAST_NGRAM (written into
 #   config.json: the fast model, the default transformer, the default mixture, the fast mixture)
 set -euo pipefail
 VARIANT="${1:-default}"
@@ -36,6 +36,7 @@ MINUTES_COMPOSITION="${MINUTES_COMPOSITION:-50}"
 VERSION="${VERSION:-0.2.0}"
 VERSION_ACC="${VERSION_ACC:-0.7.0}"
 VERSION_NGRAM="${VERSION_NGRAM:-0.7.0}"
+VERSION_EMOTION="${VERSION_EMOTION:-0.7.1}"
 VERSION_FAST_NGRAM="${VERSION_FAST_NGRAM:-0.3.0}"
 
 PY="$WORK/venv/bin/python"
@@ -122,5 +123,8 @@ $RUNPY "$HERE/export.py" --run "$CMP" --out "$ROOT/models/sentiment" \
 # with the transformer (weight chosen on nsmc dev movies, temperature on movies + feedback dev).
 $RUNPY "$HERE/ngram.py" --model-dir "$ROOT/models/sentiment" --version "$VERSION_NGRAM" \
   --project-sets extra reports platform colloquial composition:6
+# 0.7.1: the emotion head refitted over the frozen encoder on KOTE and corpora/emotion-ko
+# (customer feedback labelled the CX way), reading the n-gram companion's features too.
+$RUNPY "$HERE/emotion_head.py" --model-dir "$ROOT/models/sentiment" --write --version "$VERSION_EMOTION"
 $RUNPY "$HERE/eval.py" --model-dir "$ROOT/models/sentiment" --baseline \
   --json "$CMP/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"

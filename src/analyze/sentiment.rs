@@ -31,7 +31,7 @@ use tokenizers::{Encoding, Tokenizer};
 use super::encoder::{Encoder, Workspace};
 use super::matmul::Precision;
 use super::morph::KoreanMorphology;
-use super::ngram::{NgramConfig, NgramSentiment};
+use super::ngram::{NgramConfig, NgramEmotion, NgramSentiment};
 use super::sentence::{sentence_scoring_form, split_sentences};
 
 fn display_name(name: &Option<String>, version: &Option<String>, dir: &Path) -> String {
@@ -138,12 +138,16 @@ impl From<candle_core::Error> for ModelError {
 }
 
 const HINT_DIR: &str = "a model directory holds model.safetensors, config.json, tokenizer.json \
-     and the n-gram file its config names, if any (see models/sentiment/MODEL.md); pass another \
+     and the n-gram and emotion-head files its config names, if any (see models/sentiment/MODEL.md); pass another \
      with --model (default, fast or a directory)";
 const HINT_CONFIG: &str = "config.json must hold the BERT config fields plus a \"sori\" object \
      with labels, emotions, emotion_thresholds, pooling, temperature, max_len";
 const HINT_WEIGHTS: &str = "model.safetensors must hold candle BertModel tensors without prefix \
      plus sentiment_head.{weight,bias} [3, hidden] and emotion_head.{weight,bias} [E, hidden]";
+
+const HINT_EMOTION_HEAD: &str = "the file config.json names in sori.emotion_head must hold \
+     emotion_head.{weight,bias} [E, hidden] for the E labels of sori.emotions \
+     (training/emotion_head.py --write makes it)";
 
 fn artifact(path: &Path, reason: impl Into<String>, hint: &'static str) -> ModelError {
     ModelError::Artifact {
@@ -177,6 +181,12 @@ struct SoriConfig {
     /// A character n-gram model whose distribution is mixed with the transformer's.
     #[serde(default)]
     ngram: Option<NgramConfig>,
+    /// A file, relative to the model directory, holding `emotion_head.{weight,bias}`; without
+    /// it the head is read from model.safetensors. The emotion head is refitted on its own,
+    /// over the frozen encoder (`training/emotion_head.py`), and a 12 KB file of its own keeps
+    /// such a refit from putting another 39 MB copy of the encoder into git.
+    #[serde(default)]
+    emotion_head: Option<String>,
 }
 
 fn default_pooling() -> String {
@@ -256,7 +266,7 @@ fn with_closing_view(
 /// probabilities.
 struct HeadOutput {
     sentiment_logits: [f32; 3],
-    emotions: Vec<f32>,
+    emotion_logits: Vec<f32>,
 }
 
 /// The n-gram companion model and how its opinion is weighed.
@@ -269,9 +279,9 @@ struct NgramMixture {
 impl NgramMixture {
     /// `softmax((log p_transformer + weight * log p_ngram) / temperature)`: a weighted
     /// product of the two distributions, recalibrated on the dev set by `training/ngram.py`.
-    fn mix(&self, transformer_logits: [f32; 3], text: &str) -> [f32; 3] {
+    fn mix(&self, transformer_logits: [f32; 3], features: &[(u32, f32)]) -> [f32; 3] {
         let a = log_softmax(transformer_logits);
-        let b = log_softmax(self.model.logits(text));
+        let b = log_softmax(self.model.logits_of(features));
         softmax(std::array::from_fn(|c| {
             (a[c] + self.weight * b[c]) / self.temperature
         }))
@@ -296,6 +306,8 @@ pub struct SentimentModel {
     encoder: Encoder,
     sentiment_head: Linear,
     emotion_head: Option<Linear>,
+    /// The emotion head's weights over the n-gram companion's features, when it has them.
+    emotion_ngram: Option<NgramEmotion>,
     tokenizer: Tokenizer,
     emotions: Vec<String>,
     thresholds: Vec<f32>,
@@ -354,6 +366,9 @@ impl SentimentModel {
                 "tokenizer.json" => include_bytes!("../../models/sentiment/tokenizer.json"),
                 "ngram.safetensors" => include_bytes!("../../models/sentiment/ngram.safetensors"),
                 "model.safetensors" => include_bytes!("../../models/sentiment/model.safetensors"),
+                "emotion.safetensors" => {
+                    include_bytes!("../../models/sentiment/emotion.safetensors")
+                }
                 other => {
                     return Err(artifact(
                         &Path::new("models/sentiment").join(other),
@@ -428,15 +443,6 @@ impl SentimentModel {
         let hidden = bert_config.hidden_size;
         let sentiment_head = candle_nn::linear(hidden, 3, vb.pp("sentiment_head"))
             .map_err(|e| bad_weights(format!("sentiment_head: {e}")))?;
-        let emotion_head = if sori.emotions.is_empty() {
-            None
-        } else {
-            Some(
-                candle_nn::linear(hidden, sori.emotions.len(), vb.pp("emotion_head"))
-                    .map_err(|e| bad_weights(format!("emotion_head: {e}")))?,
-            )
-        };
-
         let ngram = match &sori.ngram {
             Some(cfg) => {
                 let path = dir.join(&cfg.file);
@@ -449,12 +455,36 @@ impl SentimentModel {
             None => None,
         };
 
+        let (emotion_head, emotion_ngram) = if sori.emotions.is_empty() {
+            (None, None)
+        } else {
+            let labels = sori.emotions.len();
+            match &sori.emotion_head {
+                None => {
+                    let head = candle_nn::linear(hidden, labels, vb.pp("emotion_head"))
+                        .map_err(|e| bad_weights(format!("emotion_head: {e}")))?;
+                    (Some(head), None)
+                }
+                Some(file) => {
+                    let (head, block) = load_emotion_head(
+                        &dir.join(file),
+                        &read(file)?,
+                        hidden,
+                        labels,
+                        ngram.as_ref().map(|m| &m.model),
+                    )?;
+                    (Some(head), block)
+                }
+            }
+        };
+
         let name = display_name(&sori.name, &sori.version, dir);
         Ok(SentimentModel {
             name,
             encoder,
             sentiment_head,
             emotion_head,
+            emotion_ngram,
             tokenizer,
             emotions: sori.emotions,
             thresholds: sori.emotion_thresholds,
@@ -663,13 +693,24 @@ impl SentimentModel {
                     .zip(heads)
                     .map(|(&j, h)| {
                         // The n-gram companion reads the whole text, however long.
+                        let features = match &self.ngram {
+                            Some(mixture) => mixture.model.features(texts[live[j]]),
+                            None => Vec::new(),
+                        };
                         let probs = match &self.ngram {
-                            Some(mixture) => mixture.mix(h.sentiment_logits, texts[live[j]]),
+                            Some(mixture) => mixture.mix(h.sentiment_logits, &features),
                             None => softmax(h.sentiment_logits),
                         };
+                        let mut emotions = h.emotion_logits;
+                        if let Some(block) = &self.emotion_ngram {
+                            block.add_logits(&features, &mut emotions);
+                        }
+                        emotions
+                            .iter_mut()
+                            .for_each(|z| *z = 1.0 / (1.0 + (-*z).exp()));
                         let scored = Scored {
                             sentiment: SentimentScore::from_probs(probs),
-                            emotions: h.emotions,
+                            emotions,
                         };
                         (live[j], scored)
                     })
@@ -720,18 +761,67 @@ impl SentimentModel {
         let logits = self.sentiment_head.forward(&pooled)?;
         let logits: Vec<Vec<f32>> = (logits / f64::from(self.temperature))?.to_vec2()?;
         let emotions: Vec<Vec<f32>> = match &self.emotion_head {
-            Some(head) => candle_nn::ops::sigmoid(&head.forward(&pooled)?)?.to_vec2()?,
+            Some(head) => head.forward(&pooled)?.to_vec2()?,
             None => vec![Vec::new(); seqs.len()],
         };
         Ok(logits
             .into_iter()
             .zip(emotions)
-            .map(|(l, emotions)| HeadOutput {
+            .map(|(l, emotion_logits)| HeadOutput {
                 sentiment_logits: [l[0], l[1], l[2]],
-                emotions,
+                emotion_logits,
             })
             .collect())
     }
+}
+
+/// Reads an emotion-head file (config.json `sori.emotion_head`): `emotion_head.{weight,bias}`
+/// for the pooled vector and, optionally, an n-gram block over the n-gram companion's features
+/// (`ngram_index` U32 [K], `ngram_coef` [labels, K]), which needs the companion.
+fn load_emotion_head(
+    path: &Path,
+    bytes: &[u8],
+    hidden: usize,
+    labels: usize,
+    companion: Option<&NgramSentiment>,
+) -> Result<(Linear, Option<NgramEmotion>), ModelError> {
+    let bad = |reason: String| artifact(path, reason, HINT_EMOTION_HEAD);
+    let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
+        .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+    let floats = |name: &str, want: &[usize]| -> Result<Tensor, ModelError> {
+        let t = tensors
+            .get(name)
+            .ok_or_else(|| bad(format!("tensor {name} is missing")))?;
+        if t.dims() != want {
+            return Err(bad(format!("{name} is {:?}, want {want:?}", t.dims())));
+        }
+        t.to_dtype(DType::F32)
+            .map_err(|e| bad(format!("tensor {name}: {e}")))
+    };
+    let head = Linear::new(
+        floats("emotion_head.weight", &[labels, hidden])?,
+        Some(floats("emotion_head.bias", &[labels])?),
+    );
+    let Some(index) = tensors.get("ngram_index") else {
+        return Ok((head, None));
+    };
+    let Some(companion) = companion else {
+        return Err(bad(
+            "it has an n-gram block, but config.json names no n-gram companion (sori.ngram) \
+             whose features it weighs"
+                .into(),
+        ));
+    };
+    let index: Vec<u32> = index
+        .flatten_all()
+        .and_then(|t| t.to_vec1())
+        .map_err(|e| bad(format!("ngram_index must be U32: {e}")))?;
+    let coef: Vec<f32> = floats("ngram_coef", &[labels, index.len()])?
+        .flatten_all()
+        .and_then(|t| t.to_vec1())
+        .map_err(|e| bad(format!("tensor ngram_coef: {e}")))?;
+    let block = NgramEmotion::new(&index, &coef, labels, companion.len()).map_err(bad)?;
+    Ok((head, Some(block)))
 }
 
 /// The model's input for an encoded text: the text itself when it fits in `max_len` tokens,
@@ -983,7 +1073,12 @@ mod tests {
     #[test]
     fn damaged_weights_are_refused_at_load_with_the_file_named() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["config.json", "tokenizer.json", "ngram.safetensors"] {
+        for name in [
+            "config.json",
+            "tokenizer.json",
+            "ngram.safetensors",
+            "emotion.safetensors",
+        ] {
             std::fs::copy(model_dir().join(name), dir.path().join(name)).unwrap();
         }
         let weights = std::fs::read(model_dir().join("model.safetensors")).unwrap();
@@ -998,6 +1093,44 @@ mod tests {
                 "{damage}: {msg}"
             );
         }
+    }
+
+    /// The emotion head lives in its own file; a missing one, or one whose n-gram block has
+    /// no n-gram companion to read features from, fails at load with the file named.
+    #[test]
+    fn a_missing_or_unusable_emotion_head_file_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "config.json",
+            "tokenizer.json",
+            "ngram.safetensors",
+            "model.safetensors",
+        ] {
+            std::fs::copy(model_dir().join(name), dir.path().join(name)).unwrap();
+        }
+        let msg = SentimentModel::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            msg.contains("emotion.safetensors") && msg.contains("cannot read"),
+            "{msg}"
+        );
+
+        std::fs::copy(
+            model_dir().join("emotion.safetensors"),
+            dir.path().join("emotion.safetensors"),
+        )
+        .unwrap();
+        let mut config: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(model_dir().join("config.json")).unwrap())
+                .unwrap();
+        config["sori"].as_object_mut().unwrap().remove("ngram");
+        std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+        let msg = SentimentModel::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            msg.contains("emotion.safetensors")
+                && msg.contains("n-gram block")
+                && msg.contains("hint:"),
+            "{msg}"
+        );
     }
 
     #[test]

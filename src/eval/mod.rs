@@ -1,6 +1,7 @@
 //! `sori eval sentiment`: a model against a labelled file. Labels may be words (negative /
 //! neutral / positive, 부정 / 중립 / 긍정), 0/1, or star ratings (`--scheme stars`).
 
+pub mod emotion;
 pub mod metrics;
 
 use std::collections::BTreeMap;
@@ -418,29 +419,10 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         None => None,
     };
 
-    let normalizer = crate::normalize::Normalizer::default();
-    let normalized: Vec<String> = kept
-        .iter()
-        .map(|r| normalizer.normalize(&r.text).text)
-        .collect();
-    let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
-    let bar = if progress {
-        indicatif::ProgressBar::new(refs.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let started = Instant::now();
-    let mut scores = Vec::with_capacity(refs.len());
-    for chunk in refs.chunks(512) {
-        scores.extend(
-            model
-                .predict_batch(chunk)
-                .map_err(|e| InternalError::Model(e.to_string()))?,
-        );
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
-    let docs_per_second = refs.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    let (scores, docs_per_second) =
+        score_normalized(kept.iter().map(|r| r.text.as_str()), progress, |chunk| {
+            model.predict_batch(chunk)
+        })?;
 
     let labels: Vec<&str> = if scheme.is_binary() {
         vec!["negative", "positive"]
@@ -519,6 +501,32 @@ pub fn eval_sentiment(req: &EvalRequest, progress: bool) -> Result<EvalReport, E
         groups,
         errors,
     })
+}
+
+/// Normalizes each text as ingest does and scores the texts in chunks with `score`, behind a
+/// progress bar; returns the scores in input order and the scoring speed in docs/s.
+fn score_normalized<'a, T>(
+    texts: impl Iterator<Item = &'a str>,
+    progress: bool,
+    score: impl Fn(&[&str]) -> Result<Vec<T>, crate::analyze::sentiment::ModelError>,
+) -> Result<(Vec<T>, f64), Error> {
+    let normalizer = crate::normalize::Normalizer::default();
+    let normalized: Vec<String> = texts.map(|t| normalizer.normalize(t).text).collect();
+    let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
+    let bar = if progress {
+        indicatif::ProgressBar::new(refs.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let mut scores = Vec::with_capacity(refs.len());
+    for chunk in refs.chunks(512) {
+        scores.extend(score(chunk).map_err(|e| InternalError::Model(e.to_string()))?);
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    let docs_per_second = refs.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    Ok((scores, docs_per_second))
 }
 
 /// The scheme a column of whole grades of 0-10 (and no label words) calls for under `auto`:
