@@ -1235,10 +1235,25 @@ fn emotion_tags_match_held_out_feedback_and_the_ngram_block_is_used() {
     );
 }
 
-/// A label cell naming no group of the model is refused with the file, line and field.
+/// A label cell naming no group of the model is refused with the file, line and field; a
+/// good file gets the table a person reads, both rules with a row per group.
 #[test]
 fn eval_emotion_refuses_an_unknown_group_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.tsv");
+    std::fs::write(
+        &good,
+        "text\temotions\n상담원분 정말 감사합니다\tgratitude\n택배 잘 받았습니다\tnone\n",
+    )
+    .unwrap();
+    let table = stdout_of(sori().args(["eval", "emotion", "--data"]).arg(&good));
+    assert!(
+        table.contains("n = 2 (1 without emotion)")
+            && table.contains("tag: p >= max(threshold, 0.5)")
+            && table.contains("listed: p >= threshold")
+            && table.matches("gratitude ").count() == 2,
+        "{table}"
+    );
     let path = dir.path().join("emo.tsv");
     std::fs::write(&path, "text\temotions\n최고예요\tjoy\n화나요\trage\n").unwrap();
     let out = sori()

@@ -227,8 +227,9 @@ impl NgramSentiment {
 /// The n-gram block of the emotion head: per-emotion weights over the n-gram companion's
 /// features, added to the transformer head's logits. The pooled sentence vector of a
 /// sentiment-tuned encoder says little about which negative emotion a complaint carries;
-/// the words do (실망, 화나, 걱정, 감사, 놀라), and on the project's held-out feedback the
-/// head with this block scores macro-F1 0.73 against 0.66 without it (models/sentiment/MODEL.md).
+/// the words do (실망, 화나, 걱정, 감사, 놀라). Fitted with this block the head scores
+/// macro-F1 0.676 against 0.619 without it on writers it never saw (leave-one-writer-out on
+/// corpora/emotion-ko; models/sentiment/MODEL.md).
 #[derive(Debug)]
 pub(crate) struct NgramEmotion {
     /// `slot[j]`: the row of feature `j` in `coef`, or `u32::MAX` for a feature without weight.

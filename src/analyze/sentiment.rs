@@ -183,7 +183,7 @@ struct SoriConfig {
     ngram: Option<NgramConfig>,
     /// A file, relative to the model directory, holding `emotion_head.{weight,bias}`; without
     /// it the head is read from model.safetensors. The emotion head is refitted on its own,
-    /// over the frozen encoder (`training/emotion_head.py`), and a 12 KB file of its own keeps
+    /// over the frozen encoder (`training/emotion_head.py`), and a 1.7 MB file of its own keeps
     /// such a refit from putting another 39 MB copy of the encoder into git.
     #[serde(default)]
     emotion_head: Option<String>,
@@ -550,6 +550,16 @@ impl SentimentModel {
             .collect())
     }
 
+    /// The emotions of each text at or above their thresholds, in input order; no sentence is
+    /// scored for them, so this costs what [`SentimentModel::predict_batch`] does.
+    pub fn emotions_batch(&self, texts: &[&str]) -> Result<Vec<Vec<EmotionScore>>, ModelError> {
+        Ok(self
+            .score_documents(texts, false)?
+            .into_iter()
+            .map(|d| d.emotions)
+            .collect())
+    }
+
     /// Document, sentence and emotion scores of each text, in input order.
     pub fn analyze_batch(&self, texts: &[&str]) -> Result<Vec<DocSentiment>, ModelError> {
         self.score_documents(texts, true)
@@ -693,13 +703,13 @@ impl SentimentModel {
                     .zip(heads)
                     .map(|(&j, h)| {
                         // The n-gram companion reads the whole text, however long.
-                        let features = match &self.ngram {
-                            Some(mixture) => mixture.model.features(texts[live[j]]),
-                            None => Vec::new(),
-                        };
-                        let probs = match &self.ngram {
-                            Some(mixture) => mixture.mix(h.sentiment_logits, &features),
-                            None => softmax(h.sentiment_logits),
+                        let (features, probs) = match &self.ngram {
+                            Some(mixture) => {
+                                let features = mixture.model.features(texts[live[j]]);
+                                let probs = mixture.mix(h.sentiment_logits, &features);
+                                (features, probs)
+                            }
+                            None => (Vec::new(), softmax(h.sentiment_logits)),
                         };
                         let mut emotions = h.emotion_logits;
                         if let Some(block) = &self.emotion_ngram {

@@ -121,16 +121,16 @@ pub fn eval_emotion(req: &EmotionEvalRequest, progress: bool) -> Result<EmotionR
         ));
     }
 
-    let (docs, docs_per_second) =
+    let (emotions, docs_per_second) =
         super::score_normalized(kept.iter().map(|(t, _)| t.as_str()), progress, |chunk| {
-            model.analyze_batch(chunk)
+            model.emotions_batch(chunk)
         })?;
     // Per row, the probability of each group the model lists (0 for the others).
-    let listed: Vec<Vec<f32>> = docs
+    let listed: Vec<Vec<f32>> = emotions
         .into_iter()
-        .map(|doc| {
+        .map(|listed| {
             let mut p = vec![0f32; groups.len()];
-            for e in doc.emotions {
+            for e in listed {
                 if let Some(g) = groups.iter().position(|g| *g == e.label) {
                     p[g] = e.p;
                 }
