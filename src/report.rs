@@ -55,6 +55,13 @@ pub fn ingest_summary(out: &mut impl Write, s: &IngestSummary) -> Result<(), Err
             writeln!(out, "{}: {layout}", f.file)?;
         }
     }
+    if s.copies_rechecked > 0 {
+        writeln!(
+            out,
+            "duplicates: {} document(s) flagged as copies of a record this run changed or removed, checked again",
+            s.copies_rechecked
+        )?;
+    }
     for f in s.files.iter().filter(|f| f.quarantine_file.is_some()) {
         writeln!(
             out,

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{ctx, fixture, ids, ingest, ingest_with};
+use sori::jobs::IngestRequest;
 
 #[test]
 fn ingesting_the_same_file_twice_changes_nothing() {
@@ -101,7 +102,7 @@ fn two_files_that_would_share_a_source_are_refused_before_any_write() {
     );
     // One at a time, each under its own name, both are kept.
     for (n, (month, file)) in ["jan", "feb"].iter().zip(&files).enumerate() {
-        let request = sori::jobs::IngestRequest {
+        let request = IngestRequest {
             source: Some((*month).into()),
             ..common::request(file)
         };
@@ -164,14 +165,13 @@ fn prune_removes_documents_whose_rows_left_the_snapshot() {
     let c = ctx(dir.path());
     let path = dir.path().join("snap.csv");
     let run = |prune: bool| {
-        sori::jobs::run_ingest(
+        common::run(
             &c,
-            &sori::jobs::IngestRequest {
+            IngestRequest {
                 prune,
                 ..common::request(&path)
             },
         )
-        .unwrap()
     };
     std::fs::write(
         &path,
@@ -203,7 +203,7 @@ fn prune_removes_documents_whose_rows_left_the_snapshot() {
     std::fs::write(&other, "id,text\n7,배송 빨라요\n").unwrap();
     let err = sori::jobs::run_ingest(
         &c,
-        &sori::jobs::IngestRequest {
+        &IngestRequest {
             files: vec![path.display().to_string(), other.display().to_string()],
             prune: true,
             ..common::request(&path)
@@ -329,6 +329,64 @@ fn duplicates_are_flagged_not_deleted() {
     );
     assert!(!dup.contains(&"t:d1".to_string()) && !near.contains(&"t:d1".to_string()));
     assert!(!dup.contains(&"t:d4".to_string()) && !near.contains(&"t:d4".to_string()));
+}
+
+/// Regression: a copy kept its `duplicate` flag after the review it copied was edited or
+/// removed, because an unchanged row is skipped on re-ingest and nothing revisited its flag.
+#[test]
+fn a_copy_is_unflagged_when_the_review_it_copied_changes_or_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ctx(dir.path());
+    let f = dir.path().join("edits.csv");
+    let late = "배송이 너무 늦어서 화가 납니다 다시는 안 시켜요";
+    let run = |rows: &str, prune: bool| {
+        std::fs::write(&f, format!("id,text\n{rows}")).unwrap();
+        common::run(
+            &c,
+            IngestRequest {
+                prune,
+                ..common::request(&f)
+            },
+        )
+    };
+    run(
+        &format!("a,{late}\nb,{late}\nc,{late}\nd,포장이 꼼꼼해요\n"),
+        false,
+    );
+    assert_eq!(ids(&c, "flag:duplicate"), vec!["t:b", "t:c"]);
+
+    // `a` edited: `b` is now the first of the two copies left, `c` its copy.
+    let s = run(
+        &format!(
+            "a,포장도 꼼꼼하고 배송도 빨라서 만족합니다\nb,{late}\nc,{late}\nd,포장이 꼼꼼해요\n"
+        ),
+        false,
+    );
+    assert_eq!((s.total(|f| f.updated), s.total(|f| f.unchanged)), (1, 3));
+    assert_eq!(s.copies_rechecked, 2);
+    assert_eq!(ids(&c, "flag:duplicate"), vec!["t:c"]);
+    let copy = sori::jobs::run_search(&c, "flag:duplicate", 10, vec![]).unwrap();
+    assert_eq!(copy.hits[0].text, late, "the rewritten copy keeps its text");
+    assert_eq!(
+        ids(&c, "늦어서"),
+        vec!["t:b", "t:c"],
+        "and stays searchable"
+    );
+
+    // `b` leaves the snapshot: `c` has no original left.
+    let s = run(
+        &format!("a,포장도 꼼꼼하고 배송도 빨라서 만족합니다\nc,{late}\nd,포장이 꼼꼼해요\n"),
+        true,
+    );
+    assert_eq!((s.docs_in_index, s.copies_rechecked), (3, 1));
+    assert!(ids(&c, "flag:duplicate").is_empty());
+
+    // Nothing changed: nothing to check again.
+    let s = run(
+        &format!("a,포장도 꼼꼼하고 배송도 빨라서 만족합니다\nc,{late}\nd,포장이 꼼꼼해요\n"),
+        true,
+    );
+    assert_eq!(s.copies_rechecked, 0);
 }
 
 /// Korean Excel saves "CSV" as CP949; before, every Korean row of such a file was quarantined

@@ -119,15 +119,20 @@ fn a_changed_user_dictionary_is_flagged_and_reingest_reanalyzes() {
     assert_eq!(search("소리버즈").total, 1);
     assert!(search("소리버즈").warnings.is_empty());
     std::fs::write(dir.path().join("user-dict.csv"), "소리버즈,NNP\n").unwrap();
-    let stale = search("소리버즈");
-    assert!(
-        stale
-            .warnings
+    let is_flagged = |r: &sori::query::SearchResult| {
+        r.warnings
             .iter()
-            .any(|w| w.contains("user-dict.csv changed")),
-        "{:?}",
-        stale.warnings
-    );
+            .any(|w| w.contains("user-dict.csv changed"))
+    };
+    let stale = search("소리버즈");
+    assert!(is_flagged(&stale), "{:?}", stale.warnings);
+    // Regression: ingesting another file recorded the new dictionary and the note was lost,
+    // though `sb.csv`'s document still carried the old analysis.
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, "id,text\n9,배송 빨라요\n").unwrap();
+    ingest(&c, &other);
+    let still = search("소리버즈");
+    assert!(is_flagged(&still), "{:?}", still.warnings);
     let again = ingest(&c, &path);
     assert_eq!(again.total(|f| f.updated), 1);
     let fresh = search("소리버즈");

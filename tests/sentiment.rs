@@ -186,14 +186,13 @@ fn reingest_without_the_model_keeps_the_scores_of_unchanged_documents() {
     )
     .unwrap();
     let run = |sentiment: bool| {
-        sori::jobs::run_ingest(
+        common::run(
             &c,
-            &sori::jobs::IngestRequest {
+            sori::jobs::IngestRequest {
                 sentiment,
                 ..common::request(&path)
             },
         )
-        .unwrap()
     };
     run(true);
     let again = run(false);

@@ -366,6 +366,27 @@ impl FeedbackIndex {
         Ok(serde_json::from_slice(bytes)?)
     }
 
+    /// Every live document flagged as a copy (`duplicate` or `near_duplicate`).
+    pub fn flagged_copies(&self) -> Result<Vec<Document>, Error> {
+        use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+        let flag = |name: &str| -> (Occur, Box<dyn Query>) {
+            let term = Term::from_field_text(self.fields.flags, name);
+            (
+                Occur::Should,
+                Box::new(TermQuery::new(
+                    term,
+                    tantivy::schema::IndexRecordOption::Basic,
+                )),
+            )
+        };
+        let query = BooleanQuery::new(vec![flag("duplicate"), flag("near_duplicate")]);
+        let searcher = self.reader.searcher();
+        let hits = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+        hits.into_iter()
+            .map(|addr| self.stored_document(&searcher.doc(addr)?))
+            .collect()
+    }
+
     /// Every live document, for re-joining segments and for reports.
     pub fn all_documents(&self) -> Result<Vec<Document>, Error> {
         let searcher = self.reader.searcher();

@@ -138,7 +138,7 @@ fn delimited(
             Err(e) => e.position().map_or(0, |p| p.byte()),
         };
         seen.borrow_mut().forget_before(start);
-        let row = convert(rec, &names, &file);
+        let row = convert(rec, &names, &file, delimiter);
         if let Some((prev, _)) = pending.replace((row, start)) {
             return Some(prev);
         }
@@ -150,6 +150,7 @@ fn convert(
     rec: csv::Result<csv::ByteRecord>,
     names: &[String],
     file: &str,
+    delimiter: u8,
 ) -> Result<Row, Rejection> {
     let rec = rec.map_err(|e| {
         let line = e.position().map_or(0, |p| p.line());
@@ -162,7 +163,7 @@ fn convert(
             line,
             None,
             format!("row has {} fields, header has {}", rec.len(), names.len()),
-            Some(lossy_row(&rec)),
+            Some(raw_row(&rec, delimiter)),
         ));
     }
     let mut values = BTreeMap::new();
@@ -179,7 +180,7 @@ fn convert(
                      encoding, cannot be read; convert the whole file to one encoding, e.g. \
                      `iconv -f cp949 -t utf-8` for the CP949 part)"
                     .into(),
-                Some(lossy_row(&rec)),
+                Some(raw_row(&rec, delimiter)),
             )),
         }
     }
@@ -256,11 +257,23 @@ impl Read for RecordingReader {
     }
 }
 
-fn lossy_row(rec: &csv::ByteRecord) -> String {
-    rec.iter()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect::<Vec<_>>()
-        .join("\t")
+/// The record as its file wrote it (its delimiter, CSV quoting where a field needs it), so
+/// that a quarantined row can be fixed and fed back as a line of the same file.
+fn raw_row(rec: &csv::ByteRecord, delimiter: u8) -> String {
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .quote_style(if delimiter == b',' {
+            csv::QuoteStyle::Necessary
+        } else {
+            csv::QuoteStyle::Never
+        })
+        .from_writer(Vec::new());
+    // Writing into memory cannot fail; a field the writer refuses still leaves its text.
+    let _ = out.write_byte_record(rec);
+    let bytes = out.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches(['\r', '\n'])
+        .to_owned()
 }
 
 /// The non-empty lines of `input`, trimmed, with their 1-based line numbers; a line that
@@ -688,6 +701,22 @@ mod tests {
         assert_eq!(ok.values["stars"], "5");
         assert_eq!(r[1].as_ref().unwrap_err().line, 3);
         assert!(r[2].as_ref().unwrap_err().reason.contains("not an object"));
+    }
+
+    #[test]
+    fn a_row_with_the_wrong_field_count_is_quarantined_as_written() {
+        // Regression: the raw text of such a row used to be re-joined with tabs, so a fixed
+        // CSV line copied back from the quarantine file was no longer CSV.
+        let data = "id,text,rating\n1,\"좋아요, 정말\",5,extra\n".as_bytes();
+        let (_, r) = rows(data, Format::Csv);
+        let rej = r[0].as_ref().unwrap_err();
+        assert!(rej.reason.contains("4 fields"), "{}", rej.reason);
+        assert_eq!(rej.raw.as_deref(), Some("1,\"좋아요, 정말\",5,extra"));
+        let (_, r) = rows("id\ttext\n2\t별로\t\"x\"\n".as_bytes(), Format::Tsv);
+        assert_eq!(
+            r[0].as_ref().unwrap_err().raw.as_deref(),
+            Some("2\t별로\t\"x\"")
+        );
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! `sori ingest`: files in, documents in the index out. Accounting is exact for every input:
 //! records read = ingested + unchanged + quarantined.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::analyze::Pipeline;
+use crate::analyze::components::DedupStage;
+use crate::analyze::{Component, Pipeline};
 use crate::error::Error;
 use crate::index::{Existing, FeedbackIndex};
 use crate::ingest::encoding::TextEncoding;
@@ -78,6 +79,22 @@ pub struct IngestSummary {
     pub seconds: f64,
     pub docs_per_second: f64,
     pub pipeline: Vec<&'static str>,
+    /// Documents flagged as copies of a record this run changed or removed, whose flags were
+    /// checked again (and rewritten where they changed).
+    pub copies_rechecked: u64,
+    /// Ids of the documents this run analyzed (new or changed), for the dictionary record.
+    #[serde(skip)]
+    pub analyzed: HashSet<String>,
+}
+
+/// What a run did to which ids, beyond the counts.
+#[derive(Default)]
+struct Ledger {
+    /// Ids whose text this run changed or whose document it removed: copies flagged against
+    /// them are checked again at the end.
+    changed: HashSet<String>,
+    /// Ids this run analyzed and wrote.
+    analyzed: HashSet<String>,
 }
 
 impl IngestSummary {
@@ -160,6 +177,7 @@ pub fn ingest(
     };
     let mut since_commit = 0usize;
     let mut processed = 0u64;
+    let mut ledger = Ledger::default();
 
     for input in files {
         let mut fs = FileSummary {
@@ -280,6 +298,7 @@ pub fn ingest(
                         segments,
                         &mut batch,
                         &mut existing,
+                        &mut ledger,
                     )?;
                 }
             }
@@ -295,6 +314,7 @@ pub fn ingest(
             segments,
             &mut batch,
             &mut existing,
+            &mut ledger,
         )?;
         processed += fs.ingested();
         if opts.prune {
@@ -302,6 +322,7 @@ pub fn ingest(
                 index,
                 &writer,
                 &mut existing,
+                &mut ledger.changed,
                 &fs,
                 &seen_in_run,
             ));
@@ -314,6 +335,10 @@ pub fn ingest(
     writer.commit()?;
     writer.wait_merging_threads()?;
     index.reader.reload()?;
+    if !ledger.changed.is_empty() {
+        summary.copies_rechecked = recheck_copies_of(index, &ledger.changed)?;
+    }
+    summary.analyzed = ledger.analyzed;
     summary.docs_in_index = index.num_docs();
     summary.seconds = started.elapsed().as_secs_f64();
     summary.docs_per_second = processed as f64 / summary.seconds.max(1e-9);
@@ -326,6 +351,7 @@ fn prune_source(
     index: &FeedbackIndex,
     writer: &tantivy::IndexWriter,
     existing: &mut HashMap<String, Existing>,
+    changed: &mut HashSet<String>,
     fs: &FileSummary,
     seen: &HashMap<String, u64>,
 ) -> String {
@@ -344,6 +370,7 @@ fn prune_source(
     for id in &gone {
         index.delete(writer, id);
         existing.remove(id);
+        changed.insert(id.clone());
     }
     format!(
         "{} document(s) of source `{}` no longer in the file removed",
@@ -361,6 +388,7 @@ fn flush(
     segments: &SegmentStore,
     batch: &mut Vec<Document>,
     existing: &mut HashMap<String, Existing>,
+    ledger: &mut Ledger,
 ) -> Result<usize, Error> {
     if batch.is_empty() {
         return Ok(0);
@@ -369,7 +397,7 @@ fn flush(
     for doc in batch.iter_mut() {
         segments.join(doc);
         index.upsert(writer, doc)?;
-        existing.insert(
+        let before = existing.insert(
             doc.record.id.clone(),
             Existing {
                 fingerprint: doc.fingerprint,
@@ -377,10 +405,68 @@ fn flush(
                 simhash: doc.analysis.simhash,
             },
         );
+        if before.is_some_and(|b| {
+            (b.content_hash, b.simhash) != (doc.analysis.content_hash, doc.analysis.simhash)
+        }) {
+            ledger.changed.insert(doc.record.id.clone());
+        }
+        ledger.analyzed.insert(doc.record.id.clone());
     }
     let n = batch.len();
     batch.clear();
     Ok(n)
+}
+
+/// Checks again, against the committed index, every document flagged as a copy of a record in
+/// `changed`: a copy of a review that was since edited or removed is no longer a copy of it.
+/// Such a document is not in this run's input (or was unchanged in it), so nothing else would
+/// revisit its flag. Only the flags are rewritten; the text is not analyzed again. Returns how
+/// many documents were checked.
+fn recheck_copies_of(index: &FeedbackIndex, changed: &HashSet<String>) -> Result<u64, Error> {
+    fn original(d: &Document) -> Option<&str> {
+        let a = &d.analysis;
+        a.duplicate_of.as_deref().or(a.near_duplicate_of.as_deref())
+    }
+    let copies = index.flagged_copies()?;
+    let mut stale: Vec<Document> = copies
+        .iter()
+        .filter(|d| original(d).is_some_and(|of| changed.contains(of)))
+        .cloned()
+        .collect();
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let stale_ids: HashSet<String> = stale.iter().map(|d| d.record.id.clone()).collect();
+    // A document flagged as a copy of a stale one stays its copy; letting it seed the check
+    // would flag the two as copies of each other.
+    let copies_of_stale: HashSet<&str> = copies
+        .iter()
+        .filter(|d| original(d).is_some_and(|of| stale_ids.contains(of)))
+        .map(|d| d.record.id.as_str())
+        .collect();
+    let mut seed = index.existing()?;
+    seed.retain(|id, _| !stale_ids.contains(id) && !copies_of_stale.contains(id.as_str()));
+    stale.sort_by(|a, b| a.record.id.cmp(&b.record.id));
+    let before: Vec<(Option<String>, Option<String>)> = stale
+        .iter()
+        .map(|d| {
+            (
+                d.analysis.duplicate_of.clone(),
+                d.analysis.near_duplicate_of.clone(),
+            )
+        })
+        .collect();
+    DedupStage::seeded(&seed).process(&mut stale)?;
+    let mut writer = index.writer()?;
+    for (doc, (dup, near)) in stale.iter().zip(before) {
+        if (&doc.analysis.duplicate_of, &doc.analysis.near_duplicate_of) != (&dup, &near) {
+            index.upsert(&writer, doc)?;
+        }
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    index.reader.reload()?;
+    Ok(stale.len() as u64)
 }
 
 /// Quarantined rows keep their raw text for fixing, but never the PII in it.

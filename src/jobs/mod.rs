@@ -194,7 +194,7 @@ pub fn run_ingest(ctx: &Context, req: &IngestRequest) -> Result<ingest::IngestSu
         },
     )?;
     // Best effort: the note it feeds is advice, and the index is already committed.
-    let _ = std::fs::write(dictionary_record(&ctx.data_dir), morph.dictionary_version());
+    let _ = record_dictionary(&ctx.data_dir, &index, &morph.dictionary_version(), &summary);
     Ok(summary)
 }
 
@@ -202,6 +202,45 @@ pub fn run_ingest(ctx: &Context, req: &IngestRequest) -> Result<ingest::IngestSu
 /// tantivy leaves alone for files it does not manage).
 fn dictionary_record(data_dir: &Path) -> PathBuf {
     data_dir.join("index").join("sori-dictionary.txt")
+}
+
+/// The ids of documents analyzed with an earlier user dictionary than the recorded one.
+fn stale_dictionary_ids(data_dir: &Path) -> PathBuf {
+    data_dir.join("index").join("sori-dictionary-stale.txt")
+}
+
+/// Records the dictionary this ingest analyzed with, and which documents still carry an
+/// earlier one's analysis: those the index held when the dictionary changed, less every one
+/// analyzed again since. Ingesting only a new file after a change must not clear the note,
+/// and ingesting every old file again must.
+fn record_dictionary(
+    data_dir: &Path,
+    index: &FeedbackIndex,
+    version: &str,
+    summary: &ingest::IngestSummary,
+) -> Result<(), Error> {
+    let recorded = std::fs::read_to_string(dictionary_record(data_dir)).ok();
+    let live = index.existing()?;
+    let earlier: Vec<String> = match recorded {
+        Some(r) if r.trim() != version => live.keys().cloned().collect(),
+        _ => std::fs::read_to_string(stale_dictionary_ids(data_dir))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+    };
+    let mut stale: Vec<String> = earlier
+        .into_iter()
+        .filter(|id| live.contains_key(id) && !summary.analyzed.contains(id))
+        .collect();
+    stale.sort();
+    if stale.is_empty() {
+        let _ = std::fs::remove_file(stale_dictionary_ids(data_dir));
+    } else {
+        std::fs::write(stale_dictionary_ids(data_dir), stale.join("\n") + "\n")?;
+    }
+    std::fs::write(dictionary_record(data_dir), version)?;
+    Ok(())
 }
 
 pub fn run_search(
@@ -224,12 +263,22 @@ pub fn run_search(
     // a brand added since (`소리버즈,NNP`) splits differently in the two and finds nothing.
     // Re-ingesting re-analyzes them (the dictionary is part of each fingerprint).
     let recorded = std::fs::read_to_string(dictionary_record(&ctx.data_dir)).ok();
+    let stale = std::fs::read_to_string(stale_dictionary_ids(&ctx.data_dir))
+        .map(|ids| ids.lines().count())
+        .unwrap_or(0);
     if recorded.is_some_and(|r| r.trim() != morph.dictionary_version()) {
         result.warnings.push(
             "user-dict.csv changed after the last ingest: documents ingested before may not \
              match its words; run `sori ingest` on the same files again to re-analyze them"
                 .to_owned(),
         );
+    } else if stale > 0 {
+        result.warnings.push(format!(
+            "user-dict.csv changed, and {stale} document(s) ingested before were not analyzed \
+             again and may not match its words; run `sori ingest` on their files again (ids in \
+             {})",
+            stale_dictionary_ids(&ctx.data_dir).display()
+        ));
     }
     Ok(result)
 }

@@ -39,6 +39,11 @@ pub fn ingest_with(
     )
 }
 
+/// Runs an ingest that must succeed, e.g. `run(&c, IngestRequest { prune: true, ..request(&f) })`.
+pub fn run(ctx: &Context, req: IngestRequest) -> jobs::ingest::IngestSummary {
+    jobs::run_ingest(ctx, &req).expect("ingest")
+}
+
 /// Ingest of one file as source `t`, without the model, pruning or a mapping; tests change
 /// what they exercise with `IngestRequest { sentiment: true, ..request(&path) }`.
 pub fn request(file: &Path) -> IngestRequest {
