@@ -10,8 +10,9 @@
 #   env: SORI_WORK (scratch dir), SORI_CORPORA (shared corpora dir), MINUTES / MINUTES2 (the
 #   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_REPORTS /
 #   MINUTES_PLATFORM / MINUTES_COLLOQUIAL / MINUTES_COMPOSITION (the default model's six
-#   further stages), VERSION / VERSION_ACC / VERSION_NGRAM / VERSION_EMOTION / VERSION_FAST_NGRAM (written into
-#   config.json: the fast model, the default transformer, the default mixture, the fast mixture)
+#   further stages), VERSION / VERSION_ACC / VERSION_NGRAM / VERSION_EMOTION / VERSION_FAST_NGRAM / VERSION_FAST_EMOTION (written into
+#   config.json: the fast model, the default transformer, the default mixture, the default
+#   emotion head, the fast mixture, the fast emotion head)
 set -euo pipefail
 VARIANT="${1:-default}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -38,6 +39,7 @@ VERSION_ACC="${VERSION_ACC:-0.7.0}"
 VERSION_NGRAM="${VERSION_NGRAM:-0.7.0}"
 VERSION_EMOTION="${VERSION_EMOTION:-0.7.1}"
 VERSION_FAST_NGRAM="${VERSION_FAST_NGRAM:-0.3.0}"
+VERSION_FAST_EMOTION="${VERSION_FAST_EMOTION:-0.3.1}"
 
 PY="$WORK/venv/bin/python"
 if [ ! -x "$PY" ]; then
@@ -67,6 +69,9 @@ if [ "$VARIANT" = fast ]; then
   # to $WORK: tests/fixtures/ngram_reference.tsv belongs to the default model.
   $RUNPY "$HERE/ngram.py" --model-dir "$OUT" --project-sets extra reports platform \
     --reference "$WORK/fast_ngram_reference.tsv" --version "$VERSION_FAST_NGRAM"
+  # 0.3.1: the emotion head refitted on KOTE + corpora/emotion-ko over this encoder, as the
+  # default model's (its card).
+  $RUNPY "$HERE/emotion_head.py" --model-dir "$OUT" --write --version "$VERSION_FAST_EMOTION"
   $RUNPY "$HERE/eval.py" --model-dir "$OUT" --baseline --json "$RUN/eval.json" \
     --exclude "$WORK/data/fb_seen_texts.txt"
   exit 0
