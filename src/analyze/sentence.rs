@@ -269,9 +269,16 @@ const CONTRASTIVE_CONNECTIVES: &[&str] = &[
     "반면에",
 ];
 
+/// The same for English feedback ("clean but the staff were rude"). "though" and "yet" are
+/// left out: "even though", "not yet" do not open a contrasting clause.
+const ENGLISH_CONTRASTIVE_CONNECTIVES: &[&str] = &["but", "however", "although", "whereas"];
+
 fn is_contrastive_connective(word: &str) -> bool {
     let core = word.trim_end_matches([',', '.', '…', '~']);
     CONTRASTIVE_CONNECTIVES.contains(&core)
+        || ENGLISH_CONTRASTIVE_CONNECTIVES
+            .iter()
+            .any(|c| core.eq_ignore_ascii_case(c))
 }
 
 /// Whether the word ends in a contrastive or background connective ending, which closes a
@@ -671,6 +678,23 @@ mod tests {
         assert_eq!(
             split("친절했음 하지만 해결은 안 됨"),
             ["친절했음", "하지만 해결은 안 됨"]
+        );
+        assert_eq!(
+            split("The room was clean but the staff were rude."),
+            ["The room was clean", "but the staff were rude."]
+        );
+        assert_eq!(
+            split("Fast delivery, however the box was damaged"),
+            ["Fast delivery,", "however the box was damaged"]
+        );
+        // A closing "but" and words that only contain one stay whole.
+        assert_eq!(
+            split("Good app, nothing else but"),
+            ["Good app, nothing else but"]
+        );
+        assert_eq!(
+            split("It works even though the butter knife broke"),
+            ["It works even though the butter knife broke"]
         );
     }
 
