@@ -149,6 +149,24 @@ def read_feedback(split):
     return rows
 
 
+EMOTION_KO = os.path.join(ROOT, "corpora", "emotion-ko")
+
+
+def read_emotion_sentiment(split):
+    """corpora/emotion-ko/<split>.tsv in read_feedback's shape, (domain, "", label_idx, text):
+    its rows carry a sentiment label beside the emotion groups."""
+    rows = []
+    with open(os.path.join(EMOTION_KO, f"{split}.tsv"), encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            rows.append((row["domain"], "", LABELS.index(row["sentiment"]), row["text"]))
+    return rows
+
+
+def read_project(name):
+    """A project-written training set by name: `emotion-ko` (its train split) or a feedback-ko file."""
+    return read_emotion_sentiment("train") if name == "emotion-ko" else read_feedback(name)
+
+
 def read_mini():
     path = os.path.join(ROOT, "corpora", "eval", "sentiment-mini.tsv")
     rows = []

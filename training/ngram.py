@@ -38,7 +38,7 @@ def preprocess(text):
 def project_rows(split, test_grams):
     """Rows of a feedback-ko training file minus near copies of any test row (train.py's rule)."""
     out, dropped = [], 0
-    for _, _, y, text in common.read_feedback(split):
+    for _, _, y, text in common.read_project(split):
         if common.is_near_test_copy(text, test_grams):
             dropped += 1
             continue
@@ -151,7 +151,8 @@ def main():
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--positive-from", type=int, default=9, help="lowest NSMC rating counted positive")
     ap.add_argument("--project-sets", nargs="*", default=["extra", "reports", "platform"],
-                    help="feedback-ko training files besides train.tsv (x3 each; NAME:N for N)")
+                    help="feedback-ko training files besides train.tsv (x3 each; NAME:N for N); "
+                         "`emotion-ko` names corpora/emotion-ko/train.tsv's sentiment labels")
     ap.add_argument("--reference", default=REFERENCE, help="where to write sklearn's logits of the mini set")
     ap.add_argument("--version", default=None, help="new sori.version for config.json")
     ap.add_argument("--reuse", default=None,
