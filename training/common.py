@@ -149,6 +149,17 @@ def read_feedback(split):
     return rows
 
 
+def cpu_has_native_bf16():
+    """Whether the CPU computes bf16 natively (AVX-512 BF16 or AMX; Linux /proc/cpuinfo). On
+    other CPUs torch's bf16 autocast is emulated and far slower than fp32."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 EMOTION_KO = os.path.join(ROOT, "corpora", "emotion-ko")
 
 

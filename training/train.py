@@ -138,7 +138,8 @@ def read_extra_feedback(path, data_dir):
     items, dropped = [], 0
     with open(path, encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            lab = (row.get("label") or "").strip().lower()
+            # corpora/emotion-ko names the sentiment label `sentiment`.
+            lab = (row.get("label") or row.get("sentiment") or "").strip().lower()
             text = (row.get("text") or "").strip()
             if lab not in common.LABELS or not text:
                 continue
@@ -188,6 +189,11 @@ def main():
                     help="keep the embeddings and the lowest N layers fixed (a deeper model grown "
                          "from a trained shallower one: saves their backward pass on CPU)")
     a = ap.parse_args()
+    if not a.no_bf16 and not common.cpu_has_native_bf16():
+        # Emulated bf16 autocast ran at a few steps a minute on an AVX2-only CPU (2026-11-25),
+        # so a time-budgeted stage would train almost nothing.
+        print("this CPU has no native bf16 (AVX-512 BF16 / AMX): training in fp32", flush=True)
+        a.no_bf16 = True
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "args.json"), "w") as f:
