@@ -391,6 +391,20 @@ fn colloquial_store_reviews_stay_above_the_unseen_data_score() {
     assert!(r["macro_f1"].as_f64().unwrap() >= 0.82, "{r}");
 }
 
+/// Regression for 0.7.1 reading verdicts carried by pragmatics by their words ("재구매 의사
+/// 없습니다" -0.13, praise as "이 가격에 이건 반칙", a complaint as "예전 그 맛이 그리워요"): on
+/// feedback-ko's held-out pragmatics rows, written by a session that wrote no training row
+/// about product types no training session was given, it scored 0.657 (negatives found 0.614,
+/// positives 0.677).
+#[test]
+fn intentions_hyperbole_and_feelings_are_read_as_the_verdict_they_carry() {
+    let r = eval_file("corpora/feedback-ko/pragmatics-test.tsv", &[]);
+    assert_eq!(r["n"], 420);
+    assert!(r["accuracy"].as_f64().unwrap() >= 0.75, "{r}");
+    assert!(recall(&r, "negative") >= 0.70, "{r}");
+    assert!(recall(&r, "positive") >= 0.75, "{r}");
+}
+
 /// Regression for 0.6.0 reading praise phrased as an absent problem as a complaint ("렉 하나도
 /// 없음", "버그 없어요", "흠집 하나 없음" all at -0.85 or below): the held-out composition set
 /// names only aspects no training row names, and 0.6.0 scored 0.728 there with 0.532 of the
@@ -640,10 +654,10 @@ fn bench_times_the_named_model() {
 }
 
 /// The default model mixes a character n-gram model into the transformer's distribution
-/// (models/sentiment/MODEL.md). Ablation on the held-out platform-style reviews: the same
-/// directory without its `ngram` block scores lower (in the runtime: 0.877 alone, 0.892
-/// mixed), so the companion is loaded and used; a config naming a missing n-gram file fails
-/// with the file's path.
+/// (models/sentiment/MODEL.md). Ablation on the held-out platform-style reviews and problem
+/// reports: the same directory without its `ngram` block scores lower (0.8.0 in the runtime:
+/// 734 of 820 rows alone, 747 mixed), so the companion is loaded and used; a config naming a
+/// missing n-gram file fails with the file's path.
 #[test]
 fn ngram_companion_is_used_and_helps_on_held_out_reviews() {
     let (dir, src) = model_copy(&[
@@ -672,13 +686,26 @@ fn ngram_companion_is_used_and_helps_on_held_out_reviews() {
     sori_block.remove("emotion_head");
     std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
 
-    let data = "corpora/feedback-ko/platform-test.tsv";
-    let mixed = eval_file(data, &[]);
-    let alone = eval_file(data, &["--model", dir.path().to_str().unwrap()]);
-    let acc = |r: &serde_json::Value| r["accuracy"].as_f64().unwrap();
-    assert!(acc(&mixed) >= acc(&alone) + 0.005, "{mixed}\n{alone}");
-    assert!(mixed["ngram_weight"].as_f64().unwrap() > 0.0, "{mixed}");
-    assert!(alone["ngram_weight"].is_null(), "{alone}");
+    // Two held-out files together: on one file of ~460 rows the companion's margin is a few
+    // rows (0.8.0: 2 on platform-test, 11 on reports-test), too close to noise to gate on.
+    let right = |r: &serde_json::Value| r["accuracy"].as_f64().unwrap() * r["n"].as_f64().unwrap();
+    let (mut right_mixed, mut right_alone, mut rows) = (0.0, 0.0, 0.0);
+    for data in [
+        "corpora/feedback-ko/platform-test.tsv",
+        "corpora/feedback-ko/reports-test.tsv",
+    ] {
+        let mixed = eval_file(data, &[]);
+        let alone = eval_file(data, &["--model", dir.path().to_str().unwrap()]);
+        assert!(mixed["ngram_weight"].as_f64().unwrap() > 0.0, "{mixed}");
+        assert!(alone["ngram_weight"].is_null(), "{alone}");
+        right_mixed += right(&mixed);
+        right_alone += right(&alone);
+        rows += mixed["n"].as_f64().unwrap();
+    }
+    assert!(
+        right_mixed >= right_alone + 0.01 * rows,
+        "mixed {right_mixed} vs alone {right_alone} of {rows}"
+    );
 }
 
 /// A three-class file coded 0/1/2 is scored as three classes, not as a 0/1 binary file whose

@@ -95,7 +95,8 @@ def en_uci_is_test(i: int, text: str) -> bool:
 
 
 # feedback-ko's held-out files (corpora/feedback-ko/<name>.tsv): never trained on.
-FEEDBACK_TEST_SPLITS = ("test", "reports-test", "platform-test", "colloquial-test", "composition-test")
+FEEDBACK_TEST_SPLITS = ("test", "reports-test", "platform-test", "colloquial-test", "composition-test",
+                        "pragmatics-test")
 
 
 def split_repeat(spec, default):

@@ -9,8 +9,8 @@
 #        default: models/sentiment, 6 layers, continues from the fast model's runs)
 #   env: SORI_WORK (scratch dir), SORI_CORPORA (shared corpora dir), MINUTES / MINUTES2 (the
 #   time budgets of the fast model's two stages), MINUTES3 / MINUTES_ACC / MINUTES_REPORTS /
-#   MINUTES_PLATFORM / MINUTES_COLLOQUIAL / MINUTES_COMPOSITION (the default model's six
-#   further stages), VERSION / VERSION_ACC / VERSION_NGRAM / VERSION_EMOTION / VERSION_FAST_NGRAM / VERSION_FAST_EMOTION (written into
+#   MINUTES_PLATFORM / MINUTES_COLLOQUIAL / MINUTES_COMPOSITION / MINUTES_EMOTIONREG /
+#   MINUTES_PRAGMATICS (the default model's eight further stages), VERSION / VERSION_ACC / VERSION_NGRAM / VERSION_EMOTION / VERSION_FAST_NGRAM / VERSION_FAST_EMOTION (written into
 #   config.json: the fast model, the default transformer, the default mixture, the default
 #   emotion head, the fast mixture, the fast emotion head)
 set -euo pipefail
@@ -34,10 +34,12 @@ MINUTES_REPORTS="${MINUTES_REPORTS:-55}"
 MINUTES_PLATFORM="${MINUTES_PLATFORM:-50}"
 MINUTES_COLLOQUIAL="${MINUTES_COLLOQUIAL:-50}"
 MINUTES_COMPOSITION="${MINUTES_COMPOSITION:-50}"
+MINUTES_EMOTIONREG="${MINUTES_EMOTIONREG:-35}"
+MINUTES_PRAGMATICS="${MINUTES_PRAGMATICS:-55}"
 VERSION="${VERSION:-0.2.0}"
-VERSION_ACC="${VERSION_ACC:-0.7.0}"
-VERSION_NGRAM="${VERSION_NGRAM:-0.7.0}"
-VERSION_EMOTION="${VERSION_EMOTION:-0.7.1}"
+VERSION_ACC="${VERSION_ACC:-0.8.0}"
+VERSION_NGRAM="${VERSION_NGRAM:-0.8.0}"
+VERSION_EMOTION="${VERSION_EMOTION:-0.8.0}"
 VERSION_FAST_NGRAM="${VERSION_FAST_NGRAM:-0.3.0}"
 VERSION_FAST_EMOTION="${VERSION_FAST_EMOTION:-0.3.1}"
 
@@ -121,15 +123,34 @@ CMP="$WORK/run-composition"
   --lr 3e-5 --warmup 0.03 --per-class 90000 --fb-repeat 6 --seed 71 --ckpt-minutes 6 \
   --warm-start "$COL/final.pt" --extra-repeat 3 \
   --extra-feedback "$EXTRA" "$REPORTS" "$PLATFORM" "$COLLOQUIAL" "$COMPOSITION:6"
-[ -f "$CMP/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$CMP"
-$RUNPY "$HERE/export.py" --run "$CMP" --out "$ROOT/models/sentiment" \
+# Stage 10b: stage 9 continued 35 minutes with corpora/emotion-ko/train.tsv's sentiment column
+# x6 (feedback in an emotional register). Not shipped alone (see the card); stage 11 builds on it.
+EMOTIONKO="$ROOT/corpora/emotion-ko/train.tsv"
+EMO="$WORK/run-emotionreg"
+[ -f "$EMO/final.pt" ] || $RUNPY "$HERE/train.py" --out "$EMO" --layers 6 --minutes "$MINUTES_EMOTIONREG" \
+  --lr 3e-5 --warmup 0.03 --per-class 90000 --fb-repeat 6 --seed 79 --ckpt-minutes 6 \
+  --warm-start "$CMP/final.pt" --extra-repeat 3 \
+  --extra-feedback "$EXTRA" "$REPORTS" "$PLATFORM" "$COLLOQUIAL" "$COMPOSITION:6" "$EMOTIONKO:6"
+# Stage 11 (0.8.0): stage 10b continued 55 minutes with the pragmatics pass x6 (verdicts carried
+# by intent, hyperbole, feelings and irony: "재주문은 없을 듯", "이 가격에 이건 반칙") and the
+# long-form pass x6.
+PRAGMATICS="$ROOT/corpora/feedback-ko/pragmatics.tsv"
+LONGFORM="$ROOT/corpora/feedback-ko/longform.tsv"
+PRG="$WORK/run-pragmatics"
+[ -f "$PRG/final.pt" ] || $RUNPY "$HERE/train.py" --out "$PRG" --layers 6 --minutes "$MINUTES_PRAGMATICS" \
+  --lr 3e-5 --warmup 0.03 --per-class 90000 --fb-repeat 6 --seed 83 --ckpt-minutes 6 \
+  --warm-start "$EMO/final.pt" --extra-repeat 3 \
+  --extra-feedback "$EXTRA" "$REPORTS" "$PLATFORM" "$COLLOQUIAL" "$COMPOSITION:6" "$EMOTIONKO:6" \
+  "$PRAGMATICS:6" "$LONGFORM:6"
+[ -f "$PRG/calib.json" ] || $RUNPY "$HERE/calibrate.py" --run "$PRG"
+$RUNPY "$HERE/export.py" --run "$PRG" --out "$ROOT/models/sentiment" \
   --name sori-sentiment-ko --version "$VERSION_ACC"
 # The character n-gram companion (0.6.0's stage 7), fitted on the same training mix and mixed
 # with the transformer (weight chosen on nsmc dev movies, temperature on movies + feedback dev).
 $RUNPY "$HERE/ngram.py" --model-dir "$ROOT/models/sentiment" --version "$VERSION_NGRAM" \
-  --project-sets extra reports platform colloquial composition:6
-# 0.7.1: the emotion head refitted over the frozen encoder on KOTE and corpora/emotion-ko
+  --project-sets extra reports platform colloquial composition:6 emotion-ko pragmatics longform
+# 0.7.1 (and again 0.8.0): the emotion head refitted over the frozen encoder on KOTE and corpora/emotion-ko
 # (customer feedback labelled the CX way), reading the n-gram companion's features too.
 $RUNPY "$HERE/emotion_head.py" --model-dir "$ROOT/models/sentiment" --write --version "$VERSION_EMOTION"
 $RUNPY "$HERE/eval.py" --model-dir "$ROOT/models/sentiment" --baseline \
-  --json "$CMP/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"
+  --json "$PRG/eval.json" --exclude "$WORK/data/fb_seen_texts.txt"
